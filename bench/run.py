@@ -1,0 +1,719 @@
+"""Benchmark schemactl against psql and the peer migration tools, and print one table.
+
+    .venv/bin/python bench/run.py                      # every case, 3 runs each
+    .venv/bin/python bench/run.py --quick              # 1 run of the 1,000-migration cases
+    .venv/bin/python bench/run.py --cases up-200 startup --repeat 5 --output /tmp/report.md
+
+Each case runs in a freshly created database that is dropped afterwards (apply cases get a new
+database for every run). A run is the wall time of the whole command as a subprocess, and its
+peak memory is the child's own maximum resident set size from wait4(2). See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import generate
+import peers
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+SCHEMACTL = VENV_BIN / "schemactl"
+PYTHON = VENV_BIN / "python"
+LOGS = generate.OUT / "logs"
+GNU_TIME = "/usr/bin/time"
+
+PGHOST = os.environ.get("PGHOST", "127.0.0.1")
+PGPORT = os.environ.get("PGPORT", "5432")
+PGUSER = os.environ.get("PGUSER", "postgres")
+
+# Commands whose exit code means "ran fine" although it is not 0 (a diff that finds changes).
+ACCEPTED_EXIT_CODES = {"diff": (0, 1), "check": (0, 1)}
+
+# The command lines for schemactl's diff and check, which are being built: adjust here if the
+# options they land with differ. Both run against a database with the corpus applied.
+SCHEMACTL_ARGS = {
+    "apply": ["up"],
+    "down-all": ["down", "--all", "--yes"],
+    "status": ["status"],
+    "diff": ["diff"],
+    "check": ["check"],
+}
+
+FLOOR_NAMES = {"psql": "psql one call", "driver": "python+psycopg+connect", "typer": "import typer"}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command line to run, with extra environment variables."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    seconds: float
+    peak_kb: int
+    exit_code: int
+
+
+def child_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The parent's environment without anything that would pick a database or a config."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PG", "SCHEMACTL_", "DATABASE_URL", "DBMATE_"))
+    }
+    env.update(NO_COLOR="1", **extra)
+    return env
+
+
+def measure(invocation: Invocation, log: Path) -> Measurement:
+    """Run a command once: wall time from spawn to exit, and its own peak RSS.
+
+    The command runs under GNU time (`/usr/bin/time -f %M`), which forks it from a small C
+    process and reports the child's ru_maxrss from wait4(2): the largest resident set of that
+    command (or of one of its own children), not of the harness. Two simpler methods are wrong:
+    getrusage(RUSAGE_CHILDREN) keeps the largest child the harness ever had, so one big run
+    masks every later one; and wait4 on a child spawned straight from Python reports at least
+    the harness's own ~17 MB, because Linux carries the pre-exec address space (Python's vfork
+    shares the parent's) into the child's maximum. Wall time is taken here, not by GNU time
+    (whose %e has 10 ms resolution); its own start-up adds under a millisecond.
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    peak_file = log.with_suffix(".maxrss")
+    argv = [GNU_TIME, "-f", "%M", "-o", str(peak_file), "--", *invocation.argv]
+    env = child_environment(invocation.env)
+    with log.open("wb") as output:
+        start = time.perf_counter()
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env)
+        seconds = time.perf_counter() - start
+    peak_lines = peak_file.read_text().split()
+    peak_kb = int(peak_lines[-1]) if peak_lines and peak_lines[-1].isdigit() else 0
+    return Measurement(seconds, peak_kb, done.returncode)
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+def libpq_url(database: str) -> str:
+    return f"postgresql://{PGUSER}@{PGHOST}:{PGPORT}/{database}"
+
+
+def go_url(database: str) -> str:
+    """lib/pq and pgx want sslmode spelled out; the server has TLS off, as libpq found it."""
+    return f"postgres://{PGUSER}@{PGHOST}:{PGPORT}/{database}?sslmode=disable"
+
+
+def _pg_admin(program: str, *args: str) -> None:
+    argv = [program, "-h", PGHOST, "-p", PGPORT, "-U", PGUSER, *args]
+    subprocess.run(argv, check=True, capture_output=True, env=child_environment({}))
+
+
+def create_database(name: str) -> None:
+    drop_database(name)
+    _pg_admin("createdb", name)
+
+
+def drop_database(name: str) -> None:
+    _pg_admin("dropdb", "--if-exists", "--force", name)
+
+
+def checkpoint() -> None:
+    """Flush dirty buffers now, so set-up writes are not paid for by the timed command."""
+    argv = ["psql", "-X", "-q", "-d", libpq_url("postgres"), "-c", "CHECKPOINT"]
+    subprocess.run(argv, check=True, capture_output=True, env=child_environment({}))
+
+
+def server_setting(query: str) -> str:
+    argv = ["psql", "-X", "-A", "-t", "-d", libpq_url("postgres"), "-c", query]
+    done = subprocess.run(argv, capture_output=True, text=True, env=child_environment({}))
+    return done.stdout.strip() if done.returncode == 0 else "?"
+
+
+# --- how each tool does each action --------------------------------------------------------
+
+# A command builder: (action, corpus directory, database name) -> what to run, or None when the
+# tool cannot do that action in one command.
+CommandBuilder = Callable[[str, Path, str], Invocation | None]
+
+
+def schemactl_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    args = SCHEMACTL_ARGS[action]
+    directory = str(corpus / "schemactl")
+    return Invocation([str(SCHEMACTL), *args, "--dir", directory, "--database-url", libpq_url(db)])
+
+
+def psql_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    script = {"apply": "all.sql", "down-all": "all.down.sql"}.get(action)
+    if script is None:
+        return None
+    argv = ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", libpq_url(db), "-f", str(corpus / script)]
+    return Invocation(argv)
+
+
+def driver_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    code = f"import psycopg; c = psycopg.connect({libpq_url(db)!r}); c.execute('select 1')"
+    return Invocation([str(PYTHON), "-c", code])
+
+
+def typer_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    return Invocation([str(PYTHON), "-c", "import typer"])
+
+
+def dbmate_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    # dbmate's rollback undoes one migration per call: no single command for down --all.
+    verb = {"apply": "migrate", "status": "status"}.get(action)
+    if verb is None:
+        return None
+    program = str(peers.dbmate_program())
+    argv = [program, "--url", go_url(db), "-d", str(corpus / "dbmate"), "--no-dump-schema", verb]
+    return Invocation(argv)
+
+
+def yoyo_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    verb = {"apply": ["apply"], "down-all": ["rollback", "--all"], "status": ["list"]}.get(action)
+    if verb is None:
+        return None
+    program = str(peers.YOYO_VENV / "bin" / "yoyo")
+    options = ["--batch", "--no-config-file", "--database", libpq_url(db)]
+    return Invocation([program, *verb, *options, str(corpus / "yoyo")])
+
+
+def sqitch_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    verb = {"apply": ["deploy"], "down-all": ["revert", "-y"], "status": ["status"]}.get(action)
+    if verb is None:
+        return None
+    target = f"db:pg://{PGUSER}@{PGHOST}:{PGPORT}/{db}"
+    env = {"SQITCH_FULLNAME": "Bench", "SQITCH_EMAIL": "bench@localhost"}
+    return Invocation(["sqitch", "-C", str(corpus / "sqitch"), *verb, target], env)
+
+
+def sql_migrate_command(action: str, corpus: Path, db: str) -> Invocation | None:
+    verb = {"apply": ["up"], "down-all": ["down", "-limit", "0"], "status": ["status"]}.get(action)
+    if verb is None:
+        return None
+    config = ["-config", str(corpus / "sql-migrate" / "dbconfig.yml"), "-env", "bench"]
+    return Invocation(["sql-migrate", *verb, *config], {"SQL_MIGRATE_URL": go_url(db)})
+
+
+BUILDERS: dict[str, CommandBuilder] = {
+    "psql": psql_command,
+    "driver": driver_command,
+    "typer": typer_command,
+    "schemactl": schemactl_command,
+    "dbmate": dbmate_command,
+    "yoyo": yoyo_command,
+    "sqitch": sqitch_command,
+    "sql-migrate": sql_migrate_command,
+}
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """What is timed, on which corpus, against which floor, after which untimed set-up.
+
+    setup and action are actions understood by the command builders; setup runs with the same
+    tool first (a tool's own ledger must hold the applied migrations). With fresh_per_run, every
+    run gets a new database and a new set-up; otherwise one database serves all runs.
+    """
+
+    name: str
+    description: str
+    floor: str | None
+    action: str
+    corpus: Path | None = None
+    setup: str | None = None
+    fresh_per_run: bool = True
+    light: bool = False
+    big: bool = False
+    with_peers: bool = True
+
+
+@dataclass
+class ToolResult:
+    tool: str
+    runs: list[Measurement] = field(default_factory=list)
+    failure: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(run.peak_kb for run in self.runs) / 1024
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    results: dict[str, ToolResult]
+    notes: list[str] = field(default_factory=list)
+
+
+def migration_sets() -> list[Path]:
+    """The sql/ sets present in this tree (some may still be being written)."""
+    sets = ROOT / "sql"
+    if not sets.is_dir():
+        return []
+    return sorted(path for path in sets.iterdir() if any(path.glob("*.up.sql")))
+
+
+def schemactl_has(command: str) -> bool:
+    argv = [str(SCHEMACTL), command, "--help"]
+    return subprocess.run(argv, capture_output=True, env=child_environment({})).returncode == 0
+
+
+def build_cases() -> list[Case]:
+    """Every case, in the order they run; corpora are written on first use."""
+    cases = []
+    for directory in migration_sets():
+        cases.append(
+            Case(
+                f"set-{directory.name}",
+                f"apply sql/{directory.name} from empty",
+                floor="psql",
+                action="apply",
+                corpus=generate.OUT / "sets" / directory.name,
+            )
+        )
+    small = generate.OUT / "synthetic-200"
+    large = generate.OUT / "synthetic-1000"
+    cases += [
+        Case("up-200", "apply 200 from empty", "psql", "apply", small),
+        Case("up-1000", "apply 1,000 from empty", "psql", "apply", large, big=True),
+        Case(
+            "noop-up-1000",
+            "up with all 1,000 already applied",
+            "driver",
+            "apply",
+            large,
+            setup="apply",
+            fresh_per_run=False,
+            light=True,
+            big=True,
+        ),
+        Case(
+            "status-1000",
+            "status with 1,000 applied",
+            "driver",
+            "status",
+            large,
+            setup="apply",
+            fresh_per_run=False,
+            light=True,
+            big=True,
+        ),
+        Case("down-all-200", "down --all of 200", "psql", "down-all", small, setup="apply"),
+    ]
+    for command in ("diff", "check"):
+        cases.append(
+            Case(
+                f"{command}-200",
+                f"schemactl {command} with 200 applied",
+                floor=None,
+                action=command,
+                corpus=small,
+                setup="apply",
+                fresh_per_run=False,
+                with_peers=False,
+            )
+        )
+    cases += [
+        Case("version", "schemactl --version", "typer", "version", light=True, with_peers=False),
+        Case("help", "schemactl --help", "typer", "help", light=True, with_peers=False),
+    ]
+    return cases
+
+
+def startup_command(action: str) -> Invocation:
+    return Invocation([str(SCHEMACTL), f"--{action}"])
+
+
+def heavy_imports(action: str) -> list[str]:
+    """Which of psycopg and sqlparse the CLI imports for --version/--help (should be none)."""
+    code = (
+        "import sys; from schemactl.cli.app import main; "
+        f"sys.argv = ['schemactl', '--{action}']; main()"
+    )
+    argv = [str(PYTHON), "-X", "importtime", "-c", code]
+    done = subprocess.run(argv, capture_output=True, text=True, env=child_environment({}))
+    found = set(re.findall(r"\|\s+(psycopg|sqlparse)(?:\.|$)", done.stderr, flags=re.MULTILINE))
+    return sorted(found)
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+class Runner:
+    def __init__(self, tools: list[str], repeat: int, quick: bool, log: Callable[[str], None]):
+        self.tools = tools
+        self.repeat = repeat
+        self.quick = quick
+        self.log = log
+
+    def runs_for(self, case: Case) -> int:
+        if case.light:
+            return max(self.repeat * 3, 5)
+        if case.big and self.quick:
+            return 1
+        return self.repeat
+
+    def command(self, tool: str, action: str, case: Case, db: str) -> Invocation | None:
+        if action in ("version", "help"):
+            return startup_command(action) if tool == "schemactl" else typer_command("", ROOT, db)
+        assert case.corpus is not None
+        return BUILDERS[tool](action, case.corpus, db)
+
+    def tools_for(self, case: Case) -> list[str]:
+        candidates = [case.floor] if case.floor else []
+        candidates += ["schemactl", *self.tools] if case.with_peers else ["schemactl"]
+        return [tool for tool in candidates if self.command(tool, case.action, case, "x")]
+
+    def run_case(self, case: Case) -> CaseResult:
+        tools = self.tools_for(case)
+        results = {tool: ToolResult(tool) for tool in tools}
+        runs = self.runs_for(case)
+        self.log(f"{case.name}: {case.description} ({runs} runs; {', '.join(tools)})")
+        if case.fresh_per_run:
+            for index in range(runs):
+                for tool in rotated(tools, index):
+                    self.fresh_run(case, results[tool], index)
+        else:
+            for tool in tools:
+                self.shared_runs(case, results[tool], runs)
+        return CaseResult(case, results)
+
+    def database(self, case: Case, tool: str) -> str:
+        return re.sub(r"[^a-z0-9_]", "_", f"bench_{case.name}_{tool}_{os.getpid()}")
+
+    def prepare(self, case: Case, result: ToolResult, db: str, index: int) -> bool:
+        """Create the database and run the untimed set-up; False (and a failure) if it broke."""
+        if case.action in ("version", "help"):
+            return True
+        create_database(db)
+        if case.setup is not None:
+            invocation = self.command(result.tool, case.setup, case, db)
+            assert invocation is not None
+            log = LOGS / case.name / f"{result.tool}-setup-{index}.log"
+            done = measure(invocation, log)
+            if done.exit_code != 0:
+                result.failure = f"set-up exited {done.exit_code} (see {log.relative_to(BENCH)})"
+                return False
+        checkpoint()
+        return True
+
+    def timed(self, case: Case, result: ToolResult, db: str, label: str) -> Measurement | None:
+        invocation = self.command(result.tool, case.action, case, db)
+        assert invocation is not None
+        log = LOGS / case.name / f"{result.tool}-{label}.log"
+        done = measure(invocation, log)
+        accepted = ACCEPTED_EXIT_CODES.get(case.action, (0,))
+        if done.exit_code not in accepted:
+            result.failure = f"exited {done.exit_code} (see {log.relative_to(BENCH)})"
+            return None
+        return done
+
+    def fresh_run(self, case: Case, result: ToolResult, index: int) -> None:
+        if result.failure:
+            return
+        db = self.database(case, result.tool)
+        try:
+            if not self.prepare(case, result, db, index):
+                return
+            done = self.timed(case, result, db, str(index))
+            if done:
+                result.runs.append(done)
+                self.log(f"  {result.tool:12} {done.seconds:8.3f} s {done.peak_kb / 1024:6.1f} MB")
+        finally:
+            if case.corpus is not None:
+                drop_database(db)
+
+    def shared_runs(self, case: Case, result: ToolResult, runs: int) -> None:
+        """One database, one set-up, one untimed warm-up, then the timed runs."""
+        db = self.database(case, result.tool)
+        try:
+            if not self.prepare(case, result, db, 0):
+                return
+            if self.timed(case, result, db, "warm-up") is None:
+                return
+            for index in range(runs):
+                done = self.timed(case, result, db, str(index))
+                if done is None:
+                    return
+                result.runs.append(done)
+            self.log(f"  {result.tool:12} {result.median:8.3f} s {result.peak_mb:6.1f} MB")
+        finally:
+            if case.corpus is not None:
+                drop_database(db)
+
+
+def rotated(items: list[str], shift: int) -> list[str]:
+    """Start each round with a different tool, so no tool always runs on a warmer server."""
+    shift %= len(items)
+    return items[shift:] + items[:shift]
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def machine_description() -> list[str]:
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.*)", cpuinfo)
+    python = subprocess.run([str(PYTHON), "--version"], capture_output=True, text=True)
+    schemactl = subprocess.run([str(SCHEMACTL), "--version"], capture_output=True, text=True)
+    psql = subprocess.run(["psql", "--version"], capture_output=True, text=True)
+    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
+    revision = subprocess.run(git, capture_output=True, text=True).stdout.strip() or "unknown"
+    return [
+        f"- CPU: {os.cpu_count()} cores ({model[1] if model else 'unknown'}), "
+        f"memory {memory_kb / 1024 / 1024:.1f} GiB, Linux {platform.release()}",
+        f"- Server: {server_setting('select version()').split(' on ')[0]}, "
+        f"fsync={server_setting('show fsync')}, "
+        f"synchronous_commit={server_setting('show synchronous_commit')}, "
+        f"shared_buffers={server_setting('show shared_buffers')}, over TCP to {PGHOST}",
+        f"- Client: {python.stdout.strip()}, {schemactl.stdout.strip()} (tree {revision}), "
+        f"{psql.stdout.strip()}",
+    ]
+
+
+def format_table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(cells: list[str]) -> str:
+        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
+        return "| " + " | ".join(padded) + " |"
+
+    return [line(rows[0]), line(["-" * width for width in widths]), *map(line, rows[1:])]
+
+
+def ratio(numerator: float, denominator: float) -> str:
+    return f"{numerator / denominator:.2f}x" if denominator > 0 else "-"
+
+
+def results_table(case_results: list[CaseResult]) -> list[str]:
+    header = [
+        "case",
+        "tool",
+        "median s",
+        "runs",
+        "min-max s",
+        "vs floor",
+        "schemactl/tool",
+        "peak MB",
+    ]
+    rows = [header]
+    for case_result in case_results:
+        results = case_result.results
+        floor = results.get(case_result.case.floor or "")
+        mine = results.get("schemactl")
+        for tool, result in results.items():
+            name = FLOOR_NAMES.get(tool, tool)
+            if not result.runs:
+                rows.append(
+                    [case_result.case.name, name, "failed", "-", result.failure, "", "", ""]
+                )
+                continue
+            seconds = [run.seconds for run in result.runs]
+            rows.append(
+                [
+                    case_result.case.name,
+                    name,
+                    f"{result.median:.3f}",
+                    str(len(result.runs)),
+                    f"{min(seconds):.3f}-{max(seconds):.3f}",
+                    ratio(result.median, floor.median) if floor and floor.runs else "-",
+                    ratio(mine.median, result.median) if mine and mine.runs else "-",
+                    f"{result.peak_mb:.1f}",
+                ]
+            )
+    return format_table(rows)
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    value: str
+    met: bool | None  # None: not measured in this run
+
+
+def median_of(case_results: list[CaseResult], case: str, tool: str) -> float | None:
+    for case_result in case_results:
+        result = case_result.results.get(tool)
+        if case_result.case.name == case and result and result.runs:
+            return result.median
+    return None
+
+
+def ratio_target(
+    case_results: list[CaseResult], case: str, tool: str, other: str, limit: float, text: str
+) -> Target:
+    mine = median_of(case_results, case, tool)
+    theirs = median_of(case_results, case, other)
+    if mine is None or theirs is None:
+        return Target(text, "not measured", None)
+    value = mine / theirs
+    return Target(text, f"{value:.2f}x", value <= limit)
+
+
+def evaluate_targets(case_results: list[CaseResult], imports: dict[str, list[str]]) -> list[Target]:
+    targets = [
+        ratio_target(case_results, "up-1000", "schemactl", "psql", 1.05, "up-1000 <= 1.05x psql"),
+        ratio_target(case_results, "up-1000", "schemactl", "dbmate", 0.999, "up-1000 < dbmate"),
+    ]
+    for case in ("noop-up-1000", "status-1000"):
+        targets += [
+            ratio_target(
+                case_results, case, "schemactl", "driver", 1.25, f"{case} <= 1.25x driver"
+            ),
+            ratio_target(case_results, case, "schemactl", "yoyo", 0.999, f"{case} < yoyo"),
+        ]
+    for action in ("version", "help"):
+        targets.append(
+            ratio_target(
+                case_results, action, "schemactl", "typer", 1.15, f"--{action} <= 1.15x typer"
+            )
+        )
+        if action in imports:
+            found = imports[action]
+            value = ", ".join(found) if found else "neither"
+            targets.append(Target(f"--{action} imports no psycopg/sqlparse", value, not found))
+    check = median_of(case_results, "check-200", "schemactl")
+    up = median_of(case_results, "up-200", "schemactl")
+    if check is not None and up is not None:
+        targets.append(Target("check-200 < 5x up-200", f"{check / up:.2f}x", check / up < 5))
+    else:
+        targets.append(Target("check-200 < 5x up-200", "not measured", None))
+    peaks = [
+        (case_result.case.name, case_result.results["schemactl"].peak_mb)
+        for case_result in case_results
+        if "schemactl" in case_result.results and case_result.results["schemactl"].runs
+    ]
+    if peaks:
+        case, peak = max(peaks, key=lambda item: item[1])
+        targets.append(
+            Target("peak memory < 60 MB in every case", f"{peak:.1f} MB ({case})", peak < 60)
+        )
+    return targets
+
+
+def targets_table(targets: list[Target]) -> list[str]:
+    verdict = {True: "met", False: "MISSED", None: "-"}
+    rows = [["target", "measured", "verdict"]]
+    rows += [[target.text, target.value, verdict[target.met]] for target in targets]
+    return format_table(rows)
+
+
+def report(
+    case_results: list[CaseResult],
+    available: dict[str, peers.Peer],
+    imports: dict[str, list[str]],
+    skipped: list[str],
+) -> str:
+    lines = ["## Machine", "", *machine_description()]
+    lines += ["- Peers: " + "; ".join(describe_peer(peer) for peer in available.values())]
+    lines += ["", "## Results", ""]
+    lines += [
+        "Wall time of the whole command, median of the runs; `vs floor` is the tool's median over",
+        "the case's floor (psql in one call, python+psycopg+connect+select 1, or `import typer`);",
+        "`schemactl/tool` is schemactl's median over that tool's; peak MB is the largest",
+        "maximum RSS of one run.",
+        "",
+        *results_table(case_results),
+        "",
+        "## Targets",
+        "",
+        *targets_table(evaluate_targets(case_results, imports)),
+    ]
+    if skipped:
+        lines += ["", "## Not run", "", *(f"- {reason}" for reason in skipped)]
+    return "\n".join(lines) + "\n"
+
+
+def describe_peer(peer: peers.Peer) -> str:
+    return (
+        f"{peer.name} {peer.version}"
+        if peer.available
+        else f"{peer.name} unavailable ({peer.reason})"
+    )
+
+
+def select_cases(cases: list[Case], wanted: list[str] | None) -> list[Case]:
+    """Cases whose name starts with any of the wanted words ('set' selects every set)."""
+    if not wanted:
+        return cases
+    aliases = {"startup": ["version", "help"], "sets": ["set-"]}
+    prefixes = [prefix for word in wanted for prefix in aliases.get(word, [word])]
+    return [case for case in cases if any(case.name.startswith(p) for p in prefixes)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per case (default 3)")
+    parser.add_argument("--quick", action="store_true", help="one run of the 1,000 cases")
+    parser.add_argument("--cases", nargs="*", help="case names or prefixes (sets, startup, up-...)")
+    parser.add_argument("--peers", nargs="*", choices=peers.PEER_NAMES, help="peers to compare")
+    parser.add_argument("--no-install", action="store_true", help="use only installed peers")
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
+    args = parser.parse_args()
+    if not Path(GNU_TIME).exists():
+        sys.exit(f"{GNU_TIME} not found: install GNU time (apt-get install time)")
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    wanted_peers = tuple(args.peers) if args.peers is not None else peers.PEER_NAMES
+    if args.no_install:
+        available = {name: peers.FINDERS[name]() for name in wanted_peers}
+    else:
+        available = peers.ensure_peers(wanted_peers, log)
+    for peer in available.values():
+        log(peers.describe(peer))
+    tools = [name for name, peer in available.items() if peer.available]
+
+    skipped = []
+    cases = select_cases(build_cases(), args.cases)
+    for command in ("diff", "check"):
+        if any(case.action == command for case in cases) and not schemactl_has(command):
+            skipped.append(f"{command}-200: `schemactl {command} --help` does not exit 0 yet")
+            cases = [case for case in cases if case.action != command]
+    for case in cases:
+        if case.corpus is not None and case.name.startswith("set-"):
+            generate.set_corpus(ROOT / "sql" / case.name.removeprefix("set-"))
+        elif case.corpus is not None:
+            generate.synthetic_corpus(int(case.corpus.name.split("-")[1]))
+
+    runner = Runner(tools, args.repeat, args.quick, log)
+    case_results = [runner.run_case(case) for case in cases]
+    imports = {
+        case.action: heavy_imports(case.action)
+        for case in cases
+        if case.action in ("version", "help")
+    }
+    text = report(case_results, available, imports, skipped)
+    print(text)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+from schemactl.cli.app import main
+
+main()

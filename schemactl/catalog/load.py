@@ -1,0 +1,185 @@
+"""Reading PostgreSQL's catalogs into a ``SchemaModel``: each catalog query once, whole database.
+
+The queries live in ``queries/<kind>.sql`` beside this module, one per object kind, each
+runnable in psql. Loading costs the same number of round trips for ten tables as for ten
+thousand. This module compares nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import fields
+from importlib import resources
+from typing import Any, TypeVar, cast
+
+import psycopg
+from psycopg.rows import dict_row
+
+from schemactl.catalog.model import (
+    Column,
+    Constraint,
+    Domain,
+    EnumType,
+    Extension,
+    Function,
+    Index,
+    Policy,
+    Schema,
+    SchemaModel,
+    SchemaObject,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+)
+
+Row = dict[str, Any]
+T = TypeVar("T")
+
+# One query per kind, in the order they are sent.
+KINDS = (
+    "extensions",
+    "schemas",
+    "enums",
+    "domains",
+    "sequences",
+    "functions",
+    "tables",
+    "columns",
+    "views",
+    "constraints",
+    "indexes",
+    "triggers",
+    "policies",
+)
+
+# Types, expressions and regprocedure values are rendered relative to the search_path: with
+# only pg_catalog on it, everything else comes out schema-qualified, the same in every
+# database and for every user. Date and time constants (partition bounds, defaults) are
+# rendered in the session's TimeZone and DateStyle, so those are pinned too.
+PINNED_SETTINGS = {
+    "search_path": "pg_catalog, pg_temp",
+    "TimeZone": "UTC",
+    "DateStyle": "ISO, YMD",
+    "IntervalStyle": "postgres",
+}
+_PIN = "SELECT " + ", ".join(
+    f"current_setting('{name}') AS was_{n}, set_config('{name}', '{value}', true) AS now_{n}"
+    for n, (name, value) in enumerate(PINNED_SETTINGS.items())
+)
+_RESTORE = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in PINNED_SETTINGS)
+
+
+@functools.cache
+def query_text(kind: str) -> str:
+    """The catalog query for ``kind`` (one of ``KINDS``), read once from the package."""
+    return resources.files("schemactl.catalog").joinpath("queries", f"{kind}.sql").read_text()
+
+
+def load_schema(
+    conn: psycopg.Connection[Any], *, exclude: Iterable[tuple[str, str]] = ()
+) -> SchemaModel:
+    """The model of every user schema in the database ``conn`` is connected to.
+
+    ``exclude`` lists (schema, table) pairs, by their raw names, to leave out with everything
+    attached to them (the ledger table). System schemas are never included; objects that
+    belong to an extension are represented by the extension alone.
+
+    Sends ``len(KINDS)`` catalog queries and one that pins session settings, whatever the size
+    of the schema, in one transaction (a savepoint if ``conn`` is already in one, and then a
+    last query restores the caller's settings). Leaves nothing changed behind.
+    """
+    rows = _read_catalog(conn)
+    skip = set(exclude)
+    kept = {kind: [r for r in rows[kind] if not _excluded(r, skip)] for kind in KINDS}
+    return _model(kept)
+
+
+def _read_catalog(conn: psycopg.Connection[Any]) -> dict[str, list[Row]]:
+    restore = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(_PIN)
+        pinned = cur.fetchone() or {}
+        previous = [pinned[f"was_{n}"] for n in range(len(PINNED_SETTINGS))]
+        rows = {}
+        for kind in KINDS:
+            cur.execute(query_text(kind))
+            rows[kind] = cur.fetchall()
+        # set_config(..., true) lasts until the end of the transaction; when that is the
+        # caller's transaction, put their settings back.
+        if restore:
+            cur.execute(_RESTORE, previous)
+    return rows
+
+
+def _excluded(row: Row, skip: set[tuple[str, str]]) -> bool:
+    return "table_schema" in row and (row["table_schema"], row["table_name"]) in skip
+
+
+def _model(rows: dict[str, list[Row]]) -> SchemaModel:
+    columns = _columns_by_table(rows["columns"])
+    objects: list[SchemaObject] = []
+    for kind, build in _BUILDERS.items():
+        objects.extend(build(row) for row in rows[kind])
+    objects.extend(
+        _make(Table, row, columns=columns.get(row["name"], {})) for row in rows["tables"]
+    )
+    return SchemaModel.of(*objects)
+
+
+def _columns_by_table(rows: list[Row]) -> dict[str, dict[str, Column]]:
+    by_table: dict[str, dict[str, Column]] = {}
+    for row in rows:
+        by_table.setdefault(row["table"], {})[row["name"]] = _make(Column, row)
+    return by_table
+
+
+def _make(cls: type[T], row: Row, **overrides: Any) -> T:
+    values = {name: _frozen(row[name]) for name in _field_names(cast(type, cls)) if name in row}
+    values.update(overrides)
+    return cls(**values)
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _function(row: Row) -> Function:
+    function = _make(Function, row)
+    if function.body or function.language != "sql":
+        return function
+    return _make(Function, row, body=_standard_sql_body(function.definition))
+
+
+def _standard_sql_body(definition: str) -> str:
+    """The ``BEGIN ATOMIC ... END`` or ``RETURN ...`` part of a function's definition.
+
+    pg_get_functiondef writes the CREATE line, then one indented line per attribute, then the
+    body from the first line that is not indented.
+    """
+    lines = definition.rstrip().splitlines()
+    for number, line in enumerate(lines[1:], start=1):
+        if not line.startswith(" "):
+            return "\n".join(lines[number:])
+    return ""
+
+
+_BUILDERS: dict[str, Callable[[Row], SchemaObject]] = {
+    "extensions": lambda row: _make(Extension, row),
+    "schemas": lambda row: _make(Schema, row),
+    "enums": lambda row: _make(EnumType, row),
+    "domains": lambda row: _make(Domain, row),
+    "sequences": lambda row: _make(Sequence, row),
+    "functions": _function,
+    "views": lambda row: _make(View, row),
+    "constraints": lambda row: _make(Constraint, row),
+    "indexes": lambda row: _make(Index, row),
+    "triggers": lambda row: _make(Trigger, row),
+    "policies": lambda row: _make(Policy, row),
+}

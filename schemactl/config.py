@@ -1,0 +1,152 @@
+"""Settings: flags win over environment variables, which win over the config file.
+
+The file is ``schemactl.toml`` in the working directory, else ``[tool.schemactl]`` in its
+``pyproject.toml``. Every value remembers where it came from. Nothing here connects anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemactl.errors import ConfigError
+
+DEFAULTS: dict[str, Any] = {
+    "database_url": None,
+    "dir": "migrations",
+    "ledger_table": "public.schemactl_migrations",
+    "wait": 30.0,
+    "lock_timeout": None,
+    "statement_timeout": None,
+    "retries": 0,
+    "scratch_url": None,
+}
+
+ENV_NAMES = {
+    "database_url": "DATABASE_URL",
+    "dir": "SCHEMACTL_DIR",
+    "ledger_table": "SCHEMACTL_LEDGER_TABLE",
+    "wait": "SCHEMACTL_WAIT",
+    "lock_timeout": "SCHEMACTL_LOCK_TIMEOUT",
+    "statement_timeout": "SCHEMACTL_STATEMENT_TIMEOUT",
+    "retries": "SCHEMACTL_RETRIES",
+    "scratch_url": "SCHEMACTL_SCRATCH_URL",
+}
+
+_TEXT_SETTINGS = frozenset({"database_url", "dir", "ledger_table", "scratch_url"})
+_DURATION = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*(us|ms|s|min|h|d)?\s*$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; ``sources`` maps each name to 'flag', 'env:NAME', a file, or 'default'."""
+
+    database_url: str | None
+    dir: Path
+    ledger_table: str
+    wait: float
+    lock_timeout: str | None
+    statement_timeout: str | None
+    retries: int
+    scratch_url: str | None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+
+def resolve(
+    flags: Mapping[str, Any],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Merge ``flags`` (None means not given) over environment over file over defaults."""
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    file_values, file_name, file_dir = _read_file(cwd)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, default in DEFAULTS.items():
+        if flags.get(name) is not None:
+            values[name], sources[name] = flags[name], "flag"
+        elif env.get(ENV_NAMES[name]):
+            values[name], sources[name] = env[ENV_NAMES[name]], f"env:{ENV_NAMES[name]}"
+        elif name in file_values:
+            values[name], sources[name] = file_values[name], file_name
+        else:
+            values[name], sources[name] = default, "default"
+    directory = Path(values["dir"])
+    if sources["dir"] == file_name and not directory.is_absolute():
+        directory = file_dir / directory  # a file's paths are relative to the file
+    return Settings(
+        database_url=values["database_url"],
+        dir=directory,
+        ledger_table=str(values["ledger_table"]),
+        wait=_number(values["wait"], "wait", sources["wait"], float),
+        lock_timeout=_duration(values["lock_timeout"], "lock_timeout", sources),
+        statement_timeout=_duration(values["statement_timeout"], "statement_timeout", sources),
+        retries=int(_number(values["retries"], "retries", sources["retries"], int)),
+        scratch_url=values["scratch_url"],
+        sources=sources,
+    )
+
+
+def _read_file(cwd: Path) -> tuple[dict[str, Any], str, Path]:
+    own = cwd / "schemactl.toml"
+    if own.is_file():
+        return _validate(_load_toml(own), own), str(own), cwd
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        section = _load_toml(pyproject).get("tool", {}).get("schemactl")
+        if isinstance(section, dict):
+            return _validate(section, pyproject), f"{pyproject} [tool.schemactl]", cwd
+    return {}, "", cwd
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}", detail=str(exc)) from None
+
+
+def _validate(values: dict[str, Any], path: Path) -> dict[str, Any]:
+    unknown = sorted(set(values) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(
+            f"unknown setting {unknown[0]!r} in {path}",
+            hint=f"known settings: {', '.join(DEFAULTS)}",
+        )
+    for name, value in values.items():
+        expected = (str,) if name in _TEXT_SETTINGS else (str, int, float)
+        if isinstance(value, bool) or not isinstance(value, expected):
+            kind = "a string" if name in _TEXT_SETTINGS else "a string or a number"
+            raise ConfigError(f"invalid {name} {value!r} in {path}", hint=f"give {kind}")
+    return values
+
+
+def _number(value: Any, name: str, source: str, kind: type) -> float:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"invalid {name} {value!r} (from {source})", hint="give a number"
+        ) from None
+    if number < 0:
+        raise ConfigError(f"invalid {name} {value!r} (from {source})", hint="must not be negative")
+    return float(number)
+
+
+def _duration(value: Any, name: str, sources: Mapping[str, str]) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not _DURATION.match(text):
+        raise ConfigError(
+            f"invalid {name} {text!r} (from {sources[name]})",
+            hint="use a PostgreSQL duration such as 500ms, 5s or 1min (a bare number is ms)",
+        )
+    return text.strip()

@@ -1,0 +1,130 @@
+"""One exception hierarchy and the exit codes it maps to.
+
+Each error carries PostgreSQL's three-part style (message, detail, hint) plus the location a
+user needs. This module never prints and imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes, one per failure class; README documents them, tests pin them."""
+
+    OK = 0
+    CHECK_FAILED = 1
+    USAGE = 2
+    ENVIRONMENT = 3
+    MIGRATION_FAILED = 4
+    REFUSED = 5
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+class SchemactlError(Exception):
+    """Root of every error schemactl reports to a user (never a bug)."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, detail: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.hint = hint
+
+
+class UsageError(SchemactlError):
+    """Bad arguments or configuration; nothing was touched."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(UsageError):
+    """A configuration file or value is invalid."""
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One problem with one migration file (validation collects all of them)."""
+
+    path: Path
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class MigrationFileError(UsageError):
+    """The migration directory is invalid; every problem found is listed."""
+
+    def __init__(self, problems: list[FileProblem], *, hint: str | None = None):
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(
+            f"migration directory has {count} {noun}",
+            detail="\n".join(str(p) for p in problems),
+            hint=hint or "fix the files listed; nothing was applied",
+        )
+        self.problems = problems
+
+
+class ConnectionFailedError(SchemactlError):
+    """The server could not be reached or refused us."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class LockTimeoutError(SchemactlError):
+    """Another schemactl run held the run lock for longer than --wait."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class MigrationFailedError(SchemactlError):
+    """A migration statement failed; the migration rolled back or was left dirty."""
+
+    exit_code = ExitCode.MIGRATION_FAILED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path,
+        line: int,
+        detail: str | None = None,
+        hint: str | None = None,
+        sqlstate: str | None = None,
+        dirty: bool = False,
+    ):
+        super().__init__(message, detail=detail, hint=hint)
+        self.path = path
+        self.line = line
+        self.sqlstate = sqlstate
+        self.dirty = dirty
+
+
+class RefusedError(SchemactlError):
+    """The ledger's state forbids the run (dirty, modified, missing, out of order)."""
+
+    exit_code = ExitCode.REFUSED
+
+
+class InterruptedRunError(SchemactlError):
+    """The run was interrupted (Ctrl-C or SIGTERM)."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+class SnapshotError(UsageError):
+    """A saved schema snapshot cannot be read."""
+
+
+class ScratchUnavailableError(SchemactlError):
+    """No throwaway database could be made (no CREATEDB, no PostgreSQL binaries, ...)."""
+
+    exit_code = ExitCode.ENVIRONMENT

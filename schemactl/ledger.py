@@ -1,0 +1,209 @@
+"""The ledger table: ensure, read, record, mark dirty, forget.
+
+The ledger records what was applied. Its name is configurable (``schema.table``); identifiers
+always pass through ``psycopg.sql.Identifier``. This module runs no migration SQL; the runner
+calls ``record_applied`` inside the migration's own transaction so both commit together.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from schemactl import __version__
+from schemactl.errors import ConfigError
+from schemactl.plan import LedgerRow
+
+DEFAULT_TABLE = "public.schemactl_migrations"
+
+_CREATE = """
+CREATE TABLE IF NOT EXISTS {table} (
+    version          bigint PRIMARY KEY,
+    name             text NOT NULL,
+    checksum         text NOT NULL,
+    down_checksum    text,
+    statements       text[] NOT NULL,
+    applied_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    applied_by       text NOT NULL DEFAULT current_user,
+    applied_from     text,
+    execution_ms     double precision NOT NULL DEFAULT 0,
+    dirty            boolean NOT NULL DEFAULT false,
+    dirty_direction  text CHECK (dirty_direction IN ('up', 'down')),
+    statements_done  integer,
+    tool_version     text
+)
+"""
+
+_COLUMNS = (
+    "version, name, checksum, down_checksum, applied_at, applied_by, execution_ms, dirty, "
+    "dirty_direction, statements_done"
+)
+
+
+@dataclass(frozen=True)
+class LedgerTable:
+    """A ledger table's schema and name."""
+
+    schema: str
+    name: str
+
+    @classmethod
+    def parse(cls, qualified: str) -> LedgerTable:
+        """``schema.table`` or ``table`` (in public); raises ConfigError otherwise."""
+        parts = qualified.split(".")
+        if len(parts) == 1:
+            parts = ["public", parts[0]]
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(
+                f"invalid ledger table name {qualified!r}",
+                hint="use 'schema.table' or 'table', for example public.schemactl_migrations",
+            )
+        return cls(parts[0], parts[1])
+
+    @property
+    def identifier(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, self.name)
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def exists(conn: psycopg.Connection, table: LedgerTable) -> bool:
+    """True when the ledger table exists (reading never creates it)."""
+    row = conn.execute(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s",
+        (table.schema, table.name),
+    ).fetchone()
+    return row is not None
+
+
+def ensure(conn: psycopg.Connection, table: LedgerTable) -> None:
+    """Create the ledger table (and its schema) if missing; call only under the run lock."""
+    if exists(conn, table):
+        return
+    with conn.transaction():
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema)))
+        conn.execute(sql.SQL(_CREATE).format(table=table.identifier))
+
+
+def read(conn: psycopg.Connection, table: LedgerTable) -> list[LedgerRow]:
+    """Every ledger row, by version, in one query; empty when the table does not exist."""
+    if not exists(conn, table):
+        return []
+    query = sql.SQL("SELECT " + _COLUMNS + " FROM {} ORDER BY version").format(table.identifier)
+    try:
+        rows = conn.execute(query).fetchall()
+    except psycopg.errors.UndefinedColumn:
+        raise ConfigError(
+            f"{table} exists but is not a schemactl ledger table",
+            hint="choose another --ledger-table (or ledger_table setting)",
+        ) from None
+    return [LedgerRow(*row) for row in rows]
+
+
+def applied_statements(conn: psycopg.Connection, table: LedgerTable, version: int) -> list[str]:
+    """The normalized up statements recorded when ``version`` was applied."""
+    query = sql.SQL("SELECT statements FROM {} WHERE version = %s").format(table.identifier)
+    row = conn.execute(query, (version,)).fetchone()
+    return list(row[0]) if row else []
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What is recorded for one migration."""
+
+    version: int
+    name: str
+    checksum: str
+    down_checksum: str | None
+    statements: list[str]
+
+
+_INSERT = """
+INSERT INTO {table} (version, name, checksum, down_checksum, statements, applied_from,
+                     execution_ms, dirty, dirty_direction, statements_done, tool_version)
+VALUES (%(version)s, %(name)s, %(checksum)s, %(down_checksum)s, %(statements)s, %(applied_from)s,
+        %(execution_ms)s, %(dirty)s, %(dirty_direction)s, %(statements_done)s, %(tool_version)s)
+ON CONFLICT (version) DO UPDATE SET
+    name = EXCLUDED.name, checksum = EXCLUDED.checksum, down_checksum = EXCLUDED.down_checksum,
+    statements = EXCLUDED.statements, applied_at = clock_timestamp(),
+    applied_by = current_user, applied_from = EXCLUDED.applied_from,
+    execution_ms = EXCLUDED.execution_ms, dirty = EXCLUDED.dirty,
+    dirty_direction = EXCLUDED.dirty_direction, statements_done = EXCLUDED.statements_done,
+    tool_version = EXCLUDED.tool_version
+"""
+
+
+def _origin() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def record(
+    conn: psycopg.Connection,
+    table: LedgerTable,
+    entry: Entry,
+    *,
+    execution_ms: float = 0.0,
+    dirty_direction: str | None = None,
+    statements_done: int | None = None,
+) -> None:
+    """Insert or replace the row for ``entry``; dirty when ``dirty_direction`` is given."""
+    params = {
+        "version": entry.version,
+        "name": entry.name,
+        "checksum": entry.checksum,
+        "down_checksum": entry.down_checksum,
+        "statements": entry.statements,
+        "applied_from": _origin(),
+        "execution_ms": execution_ms,
+        "dirty": dirty_direction is not None,
+        "dirty_direction": dirty_direction,
+        "statements_done": statements_done,
+        "tool_version": __version__,
+    }
+    conn.execute(sql.SQL(_INSERT).format(table=table.identifier), params, prepare=True)
+
+
+def mark_progress(
+    conn: psycopg.Connection, table: LedgerTable, version: int, statements_done: int
+) -> None:
+    """Record that ``statements_done`` statements of a dirty migration have completed."""
+    query = sql.SQL("UPDATE {} SET statements_done = %s WHERE version = %s")
+    conn.execute(query.format(table.identifier), (statements_done, version))
+
+
+def mark_clean(
+    conn: psycopg.Connection, table: LedgerTable, version: int, execution_ms: float
+) -> None:
+    """Clear the dirty flag of ``version`` after its last statement succeeded."""
+    query = sql.SQL(
+        "UPDATE {} SET dirty = false, dirty_direction = NULL, statements_done = NULL, "
+        "execution_ms = %s WHERE version = %s"
+    )
+    conn.execute(query.format(table.identifier), (execution_ms, version))
+
+
+def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> None:
+    """Accept the current file of an applied version as what was applied (repair)."""
+    query = sql.SQL(
+        "UPDATE {} SET checksum = %s, down_checksum = %s, statements = %s WHERE version = %s"
+    )
+    conn.execute(
+        query.format(table.identifier),
+        (entry.checksum, entry.down_checksum, entry.statements, entry.version),
+    )
+
+
+def forget(conn: psycopg.Connection, table: LedgerTable, version: int) -> None:
+    """Delete the row of ``version``."""
+    query = sql.SQL("DELETE FROM {} WHERE version = %s").format(table.identifier)
+    conn.execute(query, (version,), prepare=True)

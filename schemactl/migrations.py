@@ -1,0 +1,287 @@
+"""Migration files: names, versions, pairs, directives, checksums, and validation.
+
+A migration directory holds ``NNNN_name.up.sql`` / ``NNNN_name.down.sql`` pairs. Other files
+(README.md, schema.sql) are ignored; a ``.sql`` file that looks like a migration but is not
+named like one is a problem. Validation reports every problem at once and never touches a
+database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from schemactl.errors import FileProblem, MigrationFileError, UsageError
+from schemactl.statements import (
+    Statement,
+    UnterminatedError,
+    checksum,
+    is_transaction_control,
+    leading_comments,
+    split_statements,
+)
+
+FILE_NAME = re.compile(
+    r"^(?P<version>[0-9]+)_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?P<dir>up|down)\.sql$"
+)
+_DIRECTIVE = re.compile(r"^--\s*schemactl:\s*(?P<body>.*?)\s*$")
+_DIRECTIVE_ANYWHERE = re.compile(r"--\s*schemactl:", re.IGNORECASE)
+
+
+class Directive(StrEnum):
+    """Options a file declares in its leading comments (``-- schemactl:<directive>``)."""
+
+    NO_TRANSACTION = "no-transaction"
+    IRREVERSIBLE = "irreversible"
+    IDEMPOTENT = "idempotent"
+
+
+DISABLE_PREFIX = "disable="
+
+
+@dataclass(frozen=True)
+class Script:
+    """One migration file, read and split."""
+
+    path: Path
+    text: str
+    statements: tuple[Statement, ...]
+    directives: frozenset[Directive]
+    disabled_rules: frozenset[str]
+
+    @cached_property
+    def checksum(self) -> str:
+        return checksum(list(self.statements))
+
+    @property
+    def no_transaction(self) -> bool:
+        return Directive.NO_TRANSACTION in self.directives
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A numbered migration: its up script and, unless irreversible, its down script."""
+
+    version: int
+    name: str
+    up: Script
+    down: Script | None
+
+    @property
+    def irreversible(self) -> bool:
+        return Directive.IRREVERSIBLE in self.up.directives
+
+    @property
+    def label(self) -> str:
+        return f"{self.version} {self.name}"
+
+
+@dataclass(frozen=True)
+class MigrationSet:
+    """All migrations of a directory, sorted by version, and the padding width it uses."""
+
+    directory: Path
+    migrations: tuple[Migration, ...]
+    width: int = 4
+    by_version: dict[int, Migration] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_version", {m.version: m for m in self.migrations})
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    version: int
+    name: str
+    direction: str
+
+
+def load_directory(directory: Path) -> MigrationSet:
+    """Read and validate ``directory``; raises MigrationFileError listing every problem."""
+    if not directory.is_dir():
+        raise MigrationFileError(
+            [FileProblem(directory, "migration directory does not exist")],
+            hint="pass --dir, or set dir in schemactl.toml",
+        )
+    problems: list[FileProblem] = []
+    candidates = _scan(directory, problems)
+    pairs = _pair(candidates, problems)
+    migrations = []
+    for version, (up_c, down_c) in sorted(pairs.items()):
+        up = _read_script(up_c.path, problems) if up_c else None
+        down = _read_script(down_c.path, problems) if down_c else None
+        if up_c is None or up is None:
+            continue
+        _check_pair(up_c, up, down_c, problems)
+        migrations.append(Migration(version, up_c.name, up, down))
+    if problems:
+        raise MigrationFileError(sorted(problems, key=lambda p: (str(p.path), p.line or 0)))
+    return MigrationSet(directory, tuple(migrations), _width(candidates))
+
+
+def _scan(directory: Path, problems: list[FileProblem]) -> list[_Candidate]:
+    found = []
+    for path in sorted(directory.iterdir()):
+        if not path.is_file() or not path.name.endswith(".sql"):
+            continue
+        match = FILE_NAME.match(path.name)
+        if match:
+            found.append(_Candidate(path, int(match["version"]), match["name"], match["dir"]))
+        elif path.name[0].isdigit() or path.name.endswith((".up.sql", ".down.sql")):
+            problems.append(
+                FileProblem(
+                    path,
+                    "file name does not match NNNN_lower_snake_name.up.sql or .down.sql",
+                )
+            )
+    return found
+
+
+def _pair(
+    candidates: list[_Candidate], problems: list[FileProblem]
+) -> dict[int, tuple[_Candidate | None, _Candidate | None]]:
+    by_key: dict[tuple[int, str], list[_Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_key[(c.version, c.direction)].append(c)
+    pairs: dict[int, tuple[_Candidate | None, _Candidate | None]] = {}
+    for (version, direction), group in by_key.items():
+        if len(group) > 1:
+            names = ", ".join(c.path.name for c in group)
+            for c in group:
+                problems.append(FileProblem(c.path, f"duplicate version {version} ({names})"))
+            continue
+        up, down = pairs.get(version, (None, None))
+        pairs[version] = (group[0], down) if direction == "up" else (up, group[0])
+    up_versions = {c.version for c in candidates if c.direction == "up"}
+    for c in candidates:
+        if c.direction == "down" and c.version not in up_versions:
+            up_name = c.path.name.removesuffix(".down.sql") + ".up.sql"
+            problems.append(FileProblem(c.path, f"down file has no up file ({up_name})"))
+    for up, down in pairs.values():
+        if up and down and up.name != down.name:
+            problems.append(
+                FileProblem(down.path, f"down file's name does not match its up ({up.path.name})")
+            )
+    return pairs
+
+
+def _check_pair(
+    up_c: _Candidate, up: Script, down_c: _Candidate | None, problems: list[FileProblem]
+) -> None:
+    irreversible = Directive.IRREVERSIBLE in up.directives
+    if down_c is None and not irreversible:
+        problems.append(
+            FileProblem(
+                up_c.path,
+                "up file has no down file: add "
+                f"{up_c.path.name.replace('.up.sql', '.down.sql')} or declare "
+                "'-- schemactl:irreversible'",
+            )
+        )
+    if down_c is not None and irreversible:
+        problems.append(
+            FileProblem(down_c.path, "down file exists but its up file is declared irreversible")
+        )
+
+
+def _read_script(path: Path, problems: list[FileProblem]) -> Script | None:
+    text = _decode(path, problems)
+    if text is None:
+        return None
+    if not text.strip():
+        problems.append(FileProblem(path, "file is empty"))
+        return None
+    try:
+        statements = split_statements(text)
+    except UnterminatedError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        problems.append(FileProblem(path, f"{exc} starting here", line))
+        return None
+    directives, disabled = _directives(path, text, problems)
+    _check_statements(path, statements, directives, problems)
+    return Script(path, text, tuple(statements), directives, disabled)
+
+
+def _decode(path: Path, problems: list[FileProblem]) -> str | None:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            FileProblem(path, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line)
+        )
+        return None
+
+
+def _directives(
+    path: Path, text: str, problems: list[FileProblem]
+) -> tuple[frozenset[Directive], frozenset[str]]:
+    directives: set[Directive] = set()
+    disabled: set[str] = set()
+    leading_lines = set()
+    for line, comment in leading_comments(text):
+        match = _DIRECTIVE.match(comment)
+        if not match:
+            continue
+        leading_lines.add(line)
+        for word in match["body"].split():
+            if word.startswith(DISABLE_PREFIX):
+                disabled.update(r for r in word[len(DISABLE_PREFIX) :].split(",") if r)
+            elif word in Directive._value2member_map_:
+                directives.add(Directive(word))
+            else:
+                known = ", ".join([*(d.value for d in Directive), "disable=RULE"])
+                problems.append(
+                    FileProblem(
+                        path, f"unknown directive 'schemactl:{word}' (known: {known})", line
+                    )
+                )
+    for number, line_text in enumerate(text.splitlines(), start=1):
+        if number not in leading_lines and _DIRECTIVE_ANYWHERE.search(line_text):
+            problems.append(
+                FileProblem(path, "directives must come before the first statement", number)
+            )
+    return frozenset(directives), frozenset(disabled)
+
+
+def _check_statements(
+    path: Path,
+    statements: list[Statement],
+    directives: set[Directive] | frozenset[Directive],
+    problems: list[FileProblem],
+) -> None:
+    for statement in statements:
+        if is_transaction_control(statement):
+            problems.append(
+                FileProblem(
+                    path,
+                    "transaction control statement in a migration: schemactl runs each "
+                    "migration in its own transaction (use '-- schemactl:no-transaction' "
+                    "to run statements one by one)",
+                    statement.line,
+                )
+            )
+
+
+def _width(candidates: list[_Candidate]) -> int:
+    widths = [len(c.path.name.split("_", 1)[0]) for c in candidates]
+    return max(widths, default=4)
+
+
+def next_file_names(migration_set: MigrationSet, name: str) -> tuple[str, str]:
+    """File names for a new migration after the highest version, padded like the others."""
+    if not re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)*", name):
+        raise UsageError(
+            f"invalid migration name {name!r}",
+            hint="use lower_snake_case: letters, digits and single underscores",
+        )
+    versions = [m.version for m in migration_set.migrations]
+    version = max(versions, default=0) + 1
+    stem = f"{version:0{migration_set.width}d}_{name}"
+    return f"{stem}.up.sql", f"{stem}.down.sql"

@@ -1,0 +1,232 @@
+"""The library behind each command: read files, connect, lock, read the ledger, plan, run.
+
+Each function returns a result object for ``render/`` and raises a SchemactlError when the
+run cannot go ahead. Files are read and validated before any connection is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from schemactl import db, ledger
+from schemactl.config import Settings
+from schemactl.errors import RefusedError, UsageError
+from schemactl.ledger import LedgerTable
+from schemactl.migrations import MigrationSet, load_directory, next_file_names
+from schemactl.plan import (
+    Overrides,
+    Plan,
+    State,
+    StatementChange,
+    VersionStatus,
+    compute_status,
+    plan_down,
+    plan_up,
+    statement_changes,
+)
+from schemactl.runner import Event, Runner, StepResult, entry_for
+
+LockWaitCallback = Callable[[db.LockHolder | None], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``up``/``down`` planned and what they ran (nothing for a dry run)."""
+
+    plan: Plan
+    results: tuple[StepResult, ...]
+    dry_run: bool
+
+
+@contextmanager
+def _locked(
+    settings: Settings, purpose: str, on_wait: LockWaitCallback
+) -> Iterator[tuple[psycopg.Connection, LedgerTable]]:
+    table = LedgerTable.parse(settings.ledger_table)
+    conn = db.connect(settings.database_url, purpose=purpose)
+    key = db.lock_key(str(table))
+    try:
+        db.acquire_lock(conn, key, wait_seconds=settings.wait, on_wait=on_wait)
+        try:
+            ledger.ensure(conn, table)
+            yield conn, table
+        finally:
+            db.release_lock(conn, key)
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Callbacks through which a run reports progress; rendering stays out of the library."""
+
+    on_event: Callable[[Event], None] = lambda event: None
+    on_lock_wait: LockWaitCallback = lambda holder: None
+
+
+def up(
+    settings: Settings,
+    *,
+    to: int | None = None,
+    dry_run: bool = False,
+    resume: bool = False,
+    overrides: Overrides = Overrides(),
+    hooks: Hooks = Hooks(),
+) -> RunResult:
+    """Apply pending migrations in order (see ``plan_up`` for what refuses)."""
+    migrations = load_directory(settings.dir)
+
+    def make_plan(statuses: list[VersionStatus]) -> Plan:
+        return plan_up(statuses, to=to, overrides=overrides, resume=resume)
+
+    return _run(settings, migrations, make_plan, "up", dry_run, hooks)
+
+
+def down(
+    settings: Settings,
+    *,
+    count: int = 1,
+    to: int | None = None,
+    everything: bool = False,
+    dry_run: bool = False,
+    overrides: Overrides = Overrides(),
+    hooks: Hooks = Hooks(),
+) -> RunResult:
+    """Roll back applied migrations, newest first (see ``plan_down``)."""
+    if count < 1:
+        raise UsageError("the number of migrations to roll back must be at least 1")
+    migrations = load_directory(settings.dir)
+
+    def make_plan(statuses: list[VersionStatus]) -> Plan:
+        return plan_down(statuses, count=count, to=to, everything=everything, overrides=overrides)
+
+    return _run(settings, migrations, make_plan, "down", dry_run, hooks)
+
+
+def _run(
+    settings: Settings,
+    migrations: MigrationSet,
+    make_plan: Callable[[list[VersionStatus]], Plan],
+    purpose: str,
+    dry_run: bool,
+    hooks: Hooks,
+) -> RunResult:
+    if dry_run:
+        table = LedgerTable.parse(settings.ledger_table)
+        with db.connect(settings.database_url, purpose=purpose) as conn:
+            plan = make_plan(compute_status(migrations, ledger.read(conn, table)))
+        return RunResult(plan, (), dry_run=True)
+    with _locked(settings, purpose, hooks.on_lock_wait) as (conn, table):
+        plan = make_plan(compute_status(migrations, ledger.read(conn, table)))
+        db.set_timeouts(
+            conn,
+            lock_timeout=settings.lock_timeout,
+            statement_timeout=settings.statement_timeout,
+        )
+        runner = Runner(conn, table, retries=settings.retries, on_event=hooks.on_event)
+        results = runner.run(plan)
+    return RunResult(plan, tuple(results), dry_run=False)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Every known version with its state, and statement diffs for modified ones."""
+
+    directory: Path
+    ledger_table: str
+    statuses: tuple[VersionStatus, ...]
+    changes: dict[int, list[StatementChange]] = field(default_factory=dict)
+
+    def count(self, state: State) -> int:
+        return sum(1 for s in self.statuses if s.state is state)
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when anything is pending, modified, missing, dirty or out of order."""
+        return any(s.state is not State.APPLIED for s in self.statuses)
+
+
+def status(settings: Settings) -> StatusReport:
+    """Read files and ledger (one ledger query; more only for modified versions)."""
+    migrations = load_directory(settings.dir)
+    table = LedgerTable.parse(settings.ledger_table)
+    with db.connect(settings.database_url, purpose="status") as conn:
+        statuses = compute_status(migrations, ledger.read(conn, table))
+        changes = {}
+        for s in statuses:
+            if s.state is State.MODIFIED and s.migration is not None:
+                applied = ledger.applied_statements(conn, table, s.version)
+                current = [st.normalized for st in s.migration.up.statements]
+                changes[s.version] = statement_changes(applied, current)
+    return StatusReport(settings.dir, str(table), tuple(statuses), changes)
+
+
+def new(settings: Settings, name: str) -> tuple[Path, Path]:
+    """Create the next numbered pair in the directory (created if missing)."""
+    directory = settings.dir
+    directory.mkdir(parents=True, exist_ok=True)
+    up_name, down_name = next_file_names(load_directory(directory), name)
+    up_path, down_path = directory / up_name, directory / down_name
+    up_path.write_text(f"-- {name.replace('_', ' ')}: the change, in plain SQL.\n")
+    down_path.write_text("-- Undo exactly what the up file does, in reverse order.\n")
+    return up_path, down_path
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    version: int
+    name: str
+    before: State
+    action: str
+
+
+def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()) -> RepairResult:
+    """Resolve one version's dirty, modified or missing state explicitly.
+
+    ``action`` is ``applied`` (a dirty migration was finished by hand), ``forget`` (remove
+    its ledger row: it was undone by hand, or its files are gone for good) or ``accept``
+    (record the current file's checksum for a modified migration).
+    """
+    migrations = load_directory(settings.dir)
+    with _locked(settings, "repair", hooks.on_lock_wait) as (conn, table):
+        statuses = {s.version: s for s in compute_status(migrations, ledger.read(conn, table))}
+        target = statuses.get(version)
+        if target is None or target.row is None:
+            raise UsageError(
+                f"version {version} is not in the ledger", hint="'schemactl status' lists versions"
+            )
+        _check_repair(target, action)
+        if action == "forget":
+            ledger.forget(conn, table, version)
+        elif action == "applied":
+            ledger.mark_clean(conn, table, version, target.row.execution_ms)
+            if target.migration is not None:
+                ledger.accept_checksum(conn, table, entry_for(target.migration))
+        else:
+            assert target.migration is not None
+            ledger.accept_checksum(conn, table, entry_for(target.migration))
+    return RepairResult(version, target.name, target.state, action)
+
+
+_REPAIRS = {
+    "applied": {State.DIRTY},
+    "forget": {State.DIRTY, State.MODIFIED, State.MISSING},
+    "accept": {State.MODIFIED},
+}
+
+
+def _check_repair(target: VersionStatus, action: str) -> None:
+    allowed = _REPAIRS[action]
+    if target.state in allowed:
+        return
+    raise RefusedError(
+        f"version {target.version} is {target.state.value}; --{action} applies only to "
+        + " or ".join(sorted(s.value for s in allowed))
+        + " versions",
+        hint="'schemactl status' shows each version's state",
+    )

@@ -1,0 +1,269 @@
+"""Pure planning: migration files + ledger rows -> per-version states and the steps to run.
+
+Nothing here does I/O. Refusals are raised here, before anything runs, so a refused run
+touches nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from schemactl.errors import RefusedError, UsageError
+from schemactl.migrations import Migration, MigrationSet
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One row of the ledger table, as read."""
+
+    version: int
+    name: str
+    checksum: str
+    down_checksum: str | None
+    applied_at: datetime
+    applied_by: str
+    execution_ms: float
+    dirty: bool
+    dirty_direction: str | None
+    statements_done: int | None
+
+
+class State(StrEnum):
+    APPLIED = "applied"
+    PENDING = "pending"
+    MODIFIED = "modified"
+    MISSING = "missing"
+    DIRTY = "dirty"
+    OUT_OF_ORDER = "out_of_order"
+
+
+@dataclass(frozen=True)
+class VersionStatus:
+    """What is known of one version: its file, its ledger row, and the state they imply."""
+
+    version: int
+    name: str
+    state: State
+    migration: Migration | None
+    row: LedgerRow | None
+
+
+class Direction(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+@dataclass(frozen=True)
+class Step:
+    """Run one migration in one direction; ``start`` > 0 resumes a dirty no-transaction file."""
+
+    migration: Migration
+    direction: Direction
+    start: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    direction: Direction
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Explicit permissions to run despite a ledger state that normally refuses."""
+
+    allow_modified: bool = False
+    allow_missing: bool = False
+    allow_out_of_order: bool = False
+
+
+def compute_status(migrations: MigrationSet, rows: list[LedgerRow]) -> list[VersionStatus]:
+    """Every known version (file or ledger) with its state, sorted by version."""
+    by_version = {row.version: row for row in rows}
+    highest_applied = max(by_version, default=None)
+    versions = sorted(set(by_version) | set(migrations.by_version))
+    result = []
+    for version in versions:
+        migration = migrations.by_version.get(version)
+        row = by_version.get(version)
+        state = _state(migration, row, highest_applied)
+        name = migration.name if migration else row.name if row else ""
+        result.append(VersionStatus(version, name, state, migration, row))
+    return result
+
+
+def _state(migration: Migration | None, row: LedgerRow | None, highest: int | None) -> State:
+    if row is None:
+        assert migration is not None
+        return (
+            State.OUT_OF_ORDER
+            if highest is not None and migration.version < highest
+            else (State.PENDING)
+        )
+    if row.dirty:
+        return State.DIRTY
+    if migration is None:
+        return State.MISSING
+    if migration.up.checksum != row.checksum:
+        return State.MODIFIED
+    return State.APPLIED
+
+
+def plan_up(
+    statuses: list[VersionStatus],
+    *,
+    to: int | None = None,
+    overrides: Overrides = Overrides(),
+    resume: bool = False,
+) -> Plan:
+    """Steps to apply pending migrations in order (up to ``to``), or raise RefusedError."""
+    resume_step = _resume_step(statuses, resume)
+    _refuse(statuses, overrides, ignore_dirty=resume_step is not None)
+    steps = [resume_step] if resume_step else []
+    for status in statuses:
+        if status.state not in (State.PENDING, State.OUT_OF_ORDER):
+            continue
+        if to is not None and status.version > to:
+            break
+        assert status.migration is not None
+        steps.append(Step(status.migration, Direction.UP))
+    return Plan(Direction.UP, tuple(steps))
+
+
+def _resume_step(statuses: list[VersionStatus], resume: bool) -> Step | None:
+    dirty = [s for s in statuses if s.state is State.DIRTY]
+    if not resume:
+        return None
+    if not dirty:
+        raise UsageError("--resume given but no migration is dirty", hint="run 'schemactl up'")
+    status = dirty[0]
+    row = status.row
+    assert row is not None
+    if status.migration is None:
+        raise RefusedError(
+            f"cannot resume migration {status.version} {status.name}: its file is missing",
+            hint="restore the file, or run 'schemactl repair' to forget or accept it",
+        )
+    if row.dirty_direction != Direction.UP:
+        raise RefusedError(
+            f"cannot resume migration {status.version}: it became dirty while rolling back",
+            hint="finish it by hand, then run 'schemactl repair'",
+        )
+    return Step(status.migration, Direction.UP, start=row.statements_done or 0)
+
+
+def plan_down(
+    statuses: list[VersionStatus],
+    *,
+    count: int = 1,
+    to: int | None = None,
+    everything: bool = False,
+    overrides: Overrides = Overrides(),
+) -> Plan:
+    """Steps to roll back applied migrations, newest first, or raise RefusedError.
+
+    ``to`` keeps that version applied and rolls back everything above it; ``everything``
+    rolls back all; otherwise the newest ``count``.
+    """
+    # A pending file below the applied ones does not stand in the way of rolling back.
+    _refuse(statuses, replace(overrides, allow_out_of_order=True), ignore_dirty=False)
+    applied = [s for s in reversed(statuses) if s.row is not None]
+    if everything:
+        chosen = applied
+    elif to is not None:
+        chosen = [s for s in applied if s.version > to]
+    else:
+        chosen = applied[:count]
+    steps = []
+    for status in chosen:
+        migration = status.migration
+        if migration is None:
+            raise RefusedError(
+                f"cannot roll back migration {status.version} {status.name}: its files are missing",
+                hint="restore the files, or run 'schemactl repair --forget' for that version",
+            )
+        if migration.down is None:
+            raise RefusedError(
+                f"migration {migration.label} is irreversible and cannot be rolled back",
+                detail=f"{migration.up.path} declares '-- schemactl:irreversible'",
+            )
+        steps.append(Step(migration, Direction.DOWN))
+    return Plan(Direction.DOWN, tuple(steps))
+
+
+def _refuse(statuses: list[VersionStatus], overrides: Overrides, *, ignore_dirty: bool) -> None:
+    """Raise RefusedError for the first ledger state that forbids a run."""
+    for status in statuses:
+        if status.state is State.DIRTY and not ignore_dirty:
+            raise dirty_error(status)
+        if status.state is State.MODIFIED and not overrides.allow_modified:
+            assert status.migration is not None
+            raise RefusedError(
+                f"migration {status.version} {status.name} was modified after it was applied",
+                detail=f"{status.migration.up.path} no longer matches the applied checksum; "
+                "'schemactl status' shows which statements changed",
+                hint="restore the file, pass --allow-modified, or accept the new file with "
+                f"'schemactl repair {status.version} --accept'",
+            )
+        if status.state is State.MISSING and not overrides.allow_missing:
+            raise RefusedError(
+                f"migration {status.version} {status.name} is applied but its file is missing",
+                hint="restore the file, pass --allow-missing, or remove it from the ledger "
+                f"with 'schemactl repair {status.version} --forget'",
+            )
+        if status.state is State.OUT_OF_ORDER and not overrides.allow_out_of_order:
+            raise RefusedError(
+                f"migration {status.version} {status.name} is pending but a higher version "
+                "is already applied",
+                hint="renumber it above the highest applied version, or pass "
+                "--allow-out-of-order to apply it anyway",
+            )
+
+
+def dirty_error(status: VersionStatus) -> RefusedError:
+    """The refusal for a dirty migration: which statements ran and what to do."""
+    row = status.row
+    assert row is not None
+    done = row.statements_done or 0
+    total = len(status.migration.up.statements) if status.migration else None
+    of_total = f" of {total}" if total is not None else ""
+    return RefusedError(
+        f"migration {status.version} {status.name} is dirty: a no-transaction run failed "
+        f"while going {row.dirty_direction or 'up'}",
+        detail=f"{done}{of_total} statements completed; the next one failed or was interrupted",
+        hint="fix the cause, then 'schemactl up --resume' to continue from the failed "
+        f"statement, or 'schemactl repair {status.version} --applied' / '--forget' "
+        "once you have finished or undone it by hand",
+    )
+
+
+@dataclass(frozen=True)
+class StatementChange:
+    """One statement that differs between the applied and the current file."""
+
+    kind: str  # "changed", "added", "removed"
+    applied_index: int | None
+    current_index: int | None
+    applied: str | None
+    current: str | None
+
+
+def statement_changes(applied: list[str], current: list[str]) -> list[StatementChange]:
+    """Statement-level diff of normalized statements (applied -> current)."""
+    changes: list[StatementChange] = []
+    matcher = difflib.SequenceMatcher(a=applied, b=current, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for offset in range(max(a2 - a1, b2 - b1)):
+            ai, bi = a1 + offset, b1 + offset
+            old = applied[ai] if ai < a2 else None
+            new = current[bi] if bi < b2 else None
+            kind = "changed" if old and new else "removed" if old else "added"
+            changes.append(
+                StatementChange(kind, ai if old else None, bi if new else None, old, new)
+            )
+    return changes

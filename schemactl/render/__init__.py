@@ -1,0 +1,1 @@
+"""Rendering results for people (rich), for machines (JSON) and for CI (annotations)."""

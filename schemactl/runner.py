@@ -1,0 +1,267 @@
+"""Executing a plan: one transaction per migration together with its ledger row.
+
+A transactional migration and its ledger row commit together or not at all. A no-transaction
+migration runs statement by statement in autocommit; its ledger row is marked dirty first and
+counts the statements that completed, so a failure midway is recorded honestly. The runner
+emits events and never prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from schemactl import ledger
+from schemactl.errors import MigrationFailedError, RefusedError
+from schemactl.ledger import Entry, LedgerTable
+from schemactl.migrations import Migration, Script
+from schemactl.plan import Direction, Plan, Step
+from schemactl.statements import Statement
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass(frozen=True)
+class MigrationStarted:
+    step: Step
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StatementDone:
+    step: Step
+    index: int
+    total: int
+
+
+@dataclass(frozen=True)
+class MigrationFinished:
+    step: Step
+    duration_ms: float
+
+
+@dataclass(frozen=True)
+class RetryScheduled:
+    step: Step
+    attempt: int
+    delay_seconds: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class MigrationFailed:
+    step: Step
+    error: MigrationFailedError
+
+
+Event = MigrationStarted | StatementDone | MigrationFinished | RetryScheduled | MigrationFailed
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    duration_ms: float
+
+
+def entry_for(migration: Migration) -> Entry:
+    """The ledger entry describing ``migration``'s current files."""
+    return Entry(
+        version=migration.version,
+        name=migration.name,
+        checksum=migration.up.checksum,
+        down_checksum=migration.down.checksum if migration.down else None,
+        statements=[s.normalized for s in migration.up.statements],
+    )
+
+
+class Runner:
+    """Runs plans on one connection that already holds the run lock."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        table: LedgerTable,
+        *,
+        retries: int = 0,
+        backoff_seconds: float = 0.5,
+        on_event: Callable[[Event], None] = lambda event: None,
+    ):
+        self.conn = conn
+        self.table = table
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+        self.emit = on_event
+
+    def run(self, plan: Plan) -> list[StepResult]:
+        """Run every step in order; stops at the first failure by raising it."""
+        return [self.run_step(step) for step in plan.steps]
+
+    def run_step(self, step: Step) -> StepResult:
+        """Run one step, retrying lock-timeout failures of transactional steps."""
+        script = _script(step)
+        attempt = 1
+        while True:
+            self.emit(MigrationStarted(step, attempt))
+            try:
+                started = time.perf_counter()
+                if script.no_transaction:
+                    self._run_autocommit(step, script)
+                else:
+                    self._run_transaction(step, script, started)
+                duration = (time.perf_counter() - started) * 1000
+            except MigrationFailedError as error:
+                if not self._should_retry(error, script, attempt):
+                    self.emit(MigrationFailed(step, error))
+                    raise
+                delay = self.backoff_seconds * 2 ** (attempt - 1)
+                self.emit(RetryScheduled(step, attempt, delay, error.message))
+                time.sleep(delay)
+                attempt += 1
+                continue
+            self.emit(MigrationFinished(step, duration))
+            return StepResult(step, duration)
+
+    def _should_retry(self, error: MigrationFailedError, script: Script, attempt: int) -> bool:
+        return (
+            error.sqlstate == LOCK_NOT_AVAILABLE
+            and not script.no_transaction
+            and attempt <= self.retries
+        )
+
+    def _run_transaction(self, step: Step, script: Script, started: float) -> None:
+        migration = step.migration
+        try:
+            with self.conn.transaction():
+                for statement in script.statements:
+                    self._execute(step, script, statement)
+                if step.direction is Direction.UP:
+                    elapsed = (time.perf_counter() - started) * 1000
+                    ledger.record(self.conn, self.table, entry_for(migration), execution_ms=elapsed)
+                else:
+                    ledger.forget(self.conn, self.table, migration.version)
+        except psycopg.Error as exc:
+            # Statements raise MigrationFailedError; this is COMMIT itself failing, as a
+            # deferred constraint or trigger does. The transaction is rolled back.
+            raise commit_failure(script, exc) from exc
+
+    def _run_autocommit(self, step: Step, script: Script) -> None:
+        migration, direction = step.migration, step.direction
+        started = time.perf_counter()
+        if step.start:
+            self._verify_resume(step)
+        ledger.record(
+            self.conn,
+            self.table,
+            entry_for(migration),
+            dirty_direction=direction.value,
+            statements_done=step.start,
+        )
+        for statement in script.statements[step.start :]:
+            try:
+                self._execute(step, script, statement)
+            except MigrationFailedError as error:
+                if statement.index == 0 and direction is Direction.UP:
+                    # Nothing ran: leave no trace rather than a dirty row.
+                    ledger.forget(self.conn, self.table, migration.version)
+                    error.dirty = False
+                    raise
+                _explain_dirty(error, step, statement.index, len(script.statements))
+                raise
+            ledger.mark_progress(self.conn, self.table, migration.version, statement.index + 1)
+        elapsed = (time.perf_counter() - started) * 1000
+        if direction is Direction.UP:
+            ledger.mark_clean(self.conn, self.table, migration.version, elapsed)
+        else:
+            ledger.forget(self.conn, self.table, migration.version)
+
+    def _verify_resume(self, step: Step) -> None:
+        recorded = ledger.applied_statements(self.conn, self.table, step.migration.version)
+        current = [s.normalized for s in step.migration.up.statements]
+        if recorded[: step.start] != current[: step.start]:
+            raise RefusedError(
+                f"cannot resume migration {step.migration.label}: statements that already "
+                "ran have changed since",
+                detail=f"the first {step.start} statements of {step.migration.up.path} differ "
+                "from those recorded when they ran",
+                hint="restore the file, or finish by hand and run 'schemactl repair'",
+            )
+
+    def _execute(self, step: Step, script: Script, statement: Statement) -> None:
+        try:
+            self.conn.execute(statement.text.encode("utf-8"))
+        except psycopg.Error as exc:
+            raise failure(script.path, statement, exc, dirty=script.no_transaction) from exc
+        self.emit(StatementDone(step, statement.index, len(script.statements)))
+
+
+def _script(step: Step) -> Script:
+    if step.direction is Direction.UP:
+        return step.migration.up
+    assert step.migration.down is not None
+    return step.migration.down
+
+
+def failure(
+    path: Path, statement: Statement, exc: psycopg.Error, *, dirty: bool
+) -> MigrationFailedError:
+    """A MigrationFailedError carrying the file, line, excerpt and the server's diagnostics."""
+    diag = exc.diag
+    position = int(diag.statement_position) if diag.statement_position else 0
+    line = statement.line_of(position) if position else statement.line
+    sqlstate = diag.sqlstate or getattr(exc, "sqlstate", None)
+    primary = diag.message_primary or str(exc).strip()
+    detail_lines = [f"statement {statement.index + 1}: {statement.excerpt()}"]
+    if diag.message_detail:
+        detail_lines.append(f"DETAIL: {diag.message_detail}")
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        detail_lines.append("the lock was not granted within --lock-timeout")
+    return MigrationFailedError(
+        f"{path}:{line}: {primary}" + (f" (SQLSTATE {sqlstate})" if sqlstate else ""),
+        path=path,
+        line=line,
+        detail="\n".join(detail_lines),
+        hint=diag.message_hint,
+        sqlstate=sqlstate,
+        dirty=dirty,
+    )
+
+
+def commit_failure(script: Script, exc: psycopg.Error) -> MigrationFailedError:
+    """A MigrationFailedError for a migration whose statements ran but whose COMMIT failed."""
+    diag = exc.diag
+    line = script.statements[-1].line if script.statements else 1
+    sqlstate = diag.sqlstate or getattr(exc, "sqlstate", None)
+    primary = diag.message_primary or str(exc).strip()
+    detail_lines = ["at COMMIT, after every statement ran (a deferred constraint or trigger)"]
+    if diag.message_detail:
+        detail_lines.append(f"DETAIL: {diag.message_detail}")
+    return MigrationFailedError(
+        f"{script.path}: {primary}" + (f" (SQLSTATE {sqlstate})" if sqlstate else ""),
+        path=script.path,
+        line=line,
+        detail="\n".join(detail_lines),
+        hint=diag.message_hint,
+        sqlstate=sqlstate,
+    )
+
+
+def _explain_dirty(error: MigrationFailedError, step: Step, done: int, total: int) -> None:
+    error.detail = (
+        f"{error.detail}\n{done} of {total} statements completed before this one; "
+        f"migration {step.migration.version} is now marked dirty"
+    )
+    if step.direction is Direction.UP:
+        error.hint = (
+            "fix the cause, then run 'schemactl up --resume' to continue from this statement, "
+            f"or 'schemactl repair {step.migration.version} --applied' or '--forget'"
+        )
+    else:
+        error.hint = (
+            "finish the rollback by hand, then run "
+            f"'schemactl repair {step.migration.version} --forget'"
+        )

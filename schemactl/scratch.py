@@ -1,0 +1,340 @@
+"""Throwaway databases and clusters, as context managers that leave nothing behind.
+
+Each one removes what it made when its block ends: normally, on an exception, on Ctrl-C, and
+on SIGTERM or SIGHUP (turned into KeyboardInterrupt while inside the block). Signals that
+arrive during the clean-up wait until it is done. Only SIGKILL can leave a scratch database
+behind; its name (``schemactl_scratch_<pid>_<random>``) says what it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from urllib.parse import quote
+
+import psycopg
+from psycopg import conninfo, sql
+
+from schemactl.db import connect
+from schemactl.dsn import describe
+from schemactl.errors import ScratchUnavailableError, UsageError
+
+SCRATCH_PREFIX = "schemactl_scratch_"
+MODES = ("auto", "server", "embedded")
+# The socket directory is private, so the port only names the socket file; it is spelled out
+# on both sides so that a PGPORT in the environment cannot send either elsewhere.
+CLUSTER_PORT = 5432
+READY_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 10.0
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+_DEFERRED = {signal.SIGINT, *_TERMINATING}
+
+
+def open_scratch(
+    *, scratch_url: str | None, server_url: str | None, mode: str = "auto"
+) -> AbstractContextManager[str]:
+    """A scratch database for building the expected schema, in order of preference.
+
+    ``auto``: ``scratch_url`` as given (it is the caller's: used, never dropped); else a
+    throwaway database on the server of ``server_url`` when the role may create databases;
+    else a throwaway local cluster. ``server`` and ``embedded`` force one of the last two.
+    Raises UsageError for an unknown mode or contradictory arguments.
+    """
+    if mode not in MODES:
+        raise UsageError(f"unknown scratch mode {mode!r}", hint=f"use one of {', '.join(MODES)}")
+    if scratch_url and mode != "auto":
+        raise UsageError(
+            f"a scratch URL and --scratch {mode} contradict each other", hint="give one of them"
+        )
+    if scratch_url:
+        return contextlib.nullcontext(scratch_url)
+    if mode == "embedded":
+        return embedded_cluster()
+    if mode == "server" or (server_url and can_create_databases(server_url)):
+        if not server_url:
+            raise UsageError("--scratch server needs a database URL to find the server")
+        return scratch_database(server_url)
+    return embedded_cluster()
+
+
+def can_create_databases(server_url: str) -> bool:
+    """True when the role ``server_url`` logs in as is a superuser or has CREATEDB."""
+    with connect(server_url, purpose="scratch") as conn:
+        row = conn.execute(
+            "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def scratch_name() -> str:
+    """A database name no other run can choose: prefix, process id and 32 random bits."""
+    return f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """Create an empty database on the server of ``server_url``; yield its connection string.
+
+    The database is dropped (WITH (FORCE) where the server has it) when the block ends, however
+    it ends. Raises ScratchUnavailableError when it cannot be created, or cannot be dropped
+    (the error then names it, so a person can drop it).
+    """
+    name = scratch_name()
+    with sigterm_as_interrupt():
+        admin = connect(server_url, purpose="scratch")
+        try:
+            _create_database(admin, name, server_url)
+            yield conninfo.make_conninfo(server_url, dbname=name)
+        finally:
+            with signals_deferred():
+                _drop_database(admin, name, server_url)
+
+
+def _create_database(admin: psycopg.Connection, name: str, server_url: str) -> None:
+    try:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise ScratchUnavailableError(
+            f"cannot create a scratch database on {describe(server_url)}",
+            detail=exc.diag.message_primary or str(exc),
+            hint="grant CREATEDB, pass --scratch-url, or use --scratch embedded",
+        ) from None
+
+
+def _drop_database(admin: psycopg.Connection, name: str, server_url: str) -> None:
+    try:
+        try:
+            _drop_with(admin, name)
+        except psycopg.OperationalError:
+            # The session may have died with the interrupted statement; a new one can drop.
+            with connect(server_url, purpose="scratch") as again:
+                _drop_with(again, name)
+    except psycopg.Error as exc:
+        raise ScratchUnavailableError(
+            f"could not drop the scratch database {name}",
+            detail=exc.diag.message_primary or str(exc),
+            hint=f"drop it by hand: DROP DATABASE {name} WITH (FORCE)",
+        ) from None
+    finally:
+        admin.close()
+
+
+def _drop_with(conn: psycopg.Connection, name: str) -> None:
+    identifier = sql.Identifier(name)
+    if conn.info.server_version >= 130000:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(identifier))
+        return
+    conn.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+    )
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(identifier))
+
+
+# --- embedded cluster ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerUser:
+    """The unprivileged OS user the embedded server runs as when we are root."""
+
+    name: str
+    uid: int
+    gid: int
+
+
+@contextmanager
+def embedded_cluster() -> Iterator[str]:
+    """Start a private PostgreSQL cluster from the installed binaries; yield its URL.
+
+    initdb in a new temporary directory (trust authentication, no fsync), a server listening
+    only on a Unix socket in that directory, run as an unprivileged user (``postgres``, else
+    ``nobody``) when we are root, since PostgreSQL refuses to run as root. When the block ends
+    the server is stopped at once (immediate shutdown, as ``pg_ctl stop -m immediate``) and the
+    directory removed. Raises ScratchUnavailableError when the binaries are missing or the
+    cluster does not start.
+    """
+    bindir = find_server_binaries()
+    user = server_user()
+    with sigterm_as_interrupt():
+        base = Path(tempfile.mkdtemp(prefix="schemactl-cluster-"))
+        server: subprocess.Popen[bytes] | None = None
+        try:
+            if user:
+                os.chown(base, user.uid, user.gid)
+            _initdb(bindir, base, user)
+            server = _start_server(bindir, base, user)
+            url = cluster_url(base)
+            _wait_until_ready(server, url, base)
+            yield url
+        finally:
+            with signals_deferred():
+                _stop_server(server)
+                _remove(base)
+
+
+def find_server_binaries() -> Path:
+    """The directory holding ``initdb`` and ``postgres``: from PATH, ``pg_config --bindir``,
+    then the newest ``/usr/lib/postgresql/*/bin``."""
+    for candidate in _binary_candidates():
+        if all(os.access(candidate / name, os.X_OK) for name in ("initdb", "postgres")):
+            return candidate
+    raise ScratchUnavailableError(
+        "cannot find the PostgreSQL server programs (initdb, postgres)",
+        hint="install the PostgreSQL server package or put its bin directory on PATH; "
+        "or pass --scratch-url",
+    )
+
+
+def _binary_candidates() -> Iterator[Path]:
+    initdb = shutil.which("initdb")
+    if initdb:
+        yield Path(os.path.realpath(initdb)).parent  # symlinks often point into the real bindir
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        if found.returncode == 0 and found.stdout.strip():
+            yield Path(found.stdout.strip())
+    installed = Path("/usr/lib/postgresql").glob("*/bin")
+    yield from sorted(installed, key=lambda p: _major(p.parent.name), reverse=True)
+
+
+def _major(name: str) -> int:
+    return int(name) if name.isdigit() else -1
+
+
+def server_user() -> ServerUser | None:
+    """Who runs the embedded server: None (ourselves) unless we are root."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            entry = pwd.getpwnam(name)
+            return ServerUser(name, entry.pw_uid, entry.pw_gid)
+    raise ScratchUnavailableError(
+        "cannot run an embedded PostgreSQL as root: no 'postgres' or 'nobody' user",
+        hint="run schemactl as an ordinary user, or pass --scratch-url",
+    )
+
+
+def cluster_url(base: Path) -> str:
+    """The URL of the embedded cluster whose socket directory is ``base``."""
+    return f"postgresql://postgres@/postgres?host={quote(str(base), safe='')}&port={CLUSTER_PORT}"
+
+
+def _as_user(user: ServerUser | None) -> dict[str, object]:
+    if user is None:
+        return {}
+    return {"user": user.uid, "group": user.gid, "extra_groups": []}
+
+
+def _initdb(bindir: Path, base: Path, user: ServerUser | None) -> None:
+    command = [
+        str(bindir / "initdb"),
+        *("-D", str(base / "data"), "-A", "trust", "-U", "postgres"),
+        *("-E", "UTF8", "--locale=C", "--no-sync"),
+    ]
+    done = subprocess.run(command, cwd=base, capture_output=True, text=True, **_as_user(user))  # type: ignore[call-overload]
+    if done.returncode != 0:
+        raise ScratchUnavailableError(
+            "initdb failed for the embedded scratch cluster", detail=done.stderr.strip()
+        )
+
+
+def _start_server(bindir: Path, base: Path, user: ServerUser | None) -> subprocess.Popen[bytes]:
+    settings = ("fsync=off", "full_page_writes=off", "synchronous_commit=off", "listen_addresses=")
+    command = [str(bindir / "postgres"), "-D", str(base / "data"), "-k", str(base)]
+    command += ["-p", str(CLUSTER_PORT)]
+    command += [arg for setting in settings for arg in ("-c", setting)]
+    with open(base / "server.log", "wb") as log:
+        # Its own session: a Ctrl-C in the terminal reaches us, and we stop the server.
+        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+            command, cwd=base, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            **_as_user(user),
+        )  # fmt: skip
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], url: str, base: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            psycopg.connect(url, connect_timeout=2).close()
+            return
+        except psycopg.OperationalError:
+            time.sleep(0.05)
+    log = (base / "server.log").read_text(errors="replace").strip()
+    raise ScratchUnavailableError(
+        "the embedded scratch cluster did not start", detail=log[-2000:] or None
+    )
+
+
+def _stop_server(server: subprocess.Popen[bytes] | None) -> None:
+    if server is None or server.poll() is not None:
+        return
+    server.send_signal(signal.SIGQUIT)  # immediate shutdown; the data is thrown away
+    try:
+        server.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _remove(base: Path) -> None:
+    try:
+        shutil.rmtree(base)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ScratchUnavailableError(
+            f"could not remove the embedded cluster directory {base}",
+            detail=str(exc),
+            hint=f"remove it by hand: rm -rf {base}",
+        ) from None
+
+
+# --- signals ------------------------------------------------------------------------------
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"received {signal.Signals(signum).name}")
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Inside the block, SIGTERM and SIGHUP raise KeyboardInterrupt, so ``finally`` runs.
+
+    Only the main thread can set signal handlers; elsewhere the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in _TERMINATING}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP until the block (a clean-up) has finished."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

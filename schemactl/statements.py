@@ -1,0 +1,276 @@
+"""Splitting SQL into statements the way psql does, with start line and column.
+
+A small lexer rather than ``sqlparse.split``: sqlparse ends a statement inside a nested block
+comment (``/* a /* b; */ c; */``), which PostgreSQL allows. The lexer knows exactly the
+constructs that can hide a semicolon: quoted strings (standard, ``E''`` with backslash escapes),
+dollar-quoted bodies, quoted identifiers, line and nested block comments, parentheses, and
+SQL-standard ``BEGIN ATOMIC ... END`` function bodies. It never executes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+
+class TokenKind(Enum):
+    SPACE = "space"
+    COMMENT = "comment"
+    WORD = "word"
+    QUOTED_IDENT = "quoted_ident"
+    STRING = "string"
+    DOLLAR = "dollar"
+    SEMICOLON = "semicolon"
+    OPEN = "open"
+    CLOSE = "close"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: TokenKind
+    text: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a file: its exact text, where it starts, and its normalized form.
+
+    ``text`` is what is sent to the server (without the closing semicolon). ``normalized``
+    drops comments, collapses whitespace and lower-cases unquoted words, keeping literals,
+    quoted identifiers and dollar-quoted bodies exactly: it changes only when what
+    PostgreSQL would execute changes.
+    """
+
+    index: int
+    text: str
+    line: int
+    column: int
+    normalized: str
+
+    def line_of(self, position: int) -> int:
+        """The file line of a 1-based character ``position`` inside ``text`` (server style)."""
+        return self.line + self.text.count("\n", 0, max(position - 1, 0))
+
+    def excerpt(self, width: int = 120) -> str:
+        """The statement's first line, shortened for messages."""
+        first = self.text.strip().splitlines()[0] if self.text.strip() else ""
+        return first if len(first) <= width else first[: width - 3] + "..."
+
+
+class UnterminatedError(ValueError):
+    """A quoted string, identifier, comment or dollar body runs to the end of the file."""
+
+    def __init__(self, what: str, position: int):
+        super().__init__(f"unterminated {what}")
+        self.what = what
+        self.position = position
+
+
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
+_WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
+_SPACE = re.compile(r"\s+")
+# As in PostgreSQL, an operator never contains the start of a comment.
+_OPERATOR = re.compile(r"(?:(?!--|/\*)[+\-*/<>=~!@#%^&|`?])+")
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-9]+)?")
+_STRING_PREFIX = re.compile(r"(?:[EeBbXxNn]|[Uu]&)'")
+
+
+def tokenize(source: str) -> Iterator[Token]:
+    """Yield the tokens of ``source``; raises UnterminatedError for an unclosed construct."""
+    pos, end = 0, len(source)
+    while pos < end:
+        token = _next_token(source, pos)
+        yield token
+        pos = token.start + len(token.text)
+
+
+def _next_token(s: str, pos: int) -> Token:
+    ch = s[pos]
+    if ch.isspace():
+        return _match(TokenKind.SPACE, _SPACE, s, pos)
+    if s.startswith("--", pos):
+        stop = s.find("\n", pos)
+        return Token(TokenKind.COMMENT, s[pos : stop if stop >= 0 else len(s)], pos)
+    if s.startswith("/*", pos):
+        return Token(TokenKind.COMMENT, s[pos : _block_comment_end(s, pos)], pos)
+    if ch == "'":
+        return Token(TokenKind.STRING, s[pos : _quoted_end(s, pos, "'", "string")], pos)
+    prefix = _STRING_PREFIX.match(s, pos)
+    if prefix:
+        quote = prefix.end() - 1
+        backslashes = s[pos] in "Ee"
+        stop = _escape_string_end(s, quote) if backslashes else _quoted_end(s, quote, "'", "string")
+        return Token(TokenKind.STRING, s[pos:stop], pos)
+    if ch == '"':
+        return Token(TokenKind.QUOTED_IDENT, s[pos : _quoted_end(s, pos, '"', "identifier")], pos)
+    if ch == "$":
+        tag = _DOLLAR_TAG.match(s, pos)
+        if tag:
+            close = s.find(tag.group(0), tag.end())
+            if close < 0:
+                raise UnterminatedError("dollar-quoted string " + tag.group(0), pos)
+            return Token(TokenKind.DOLLAR, s[pos : close + len(tag.group(0))], pos)
+    if ch == ";":
+        return Token(TokenKind.SEMICOLON, ch, pos)
+    if ch in "([":
+        return Token(TokenKind.OPEN, ch, pos)
+    if ch in ")]":
+        return Token(TokenKind.CLOSE, ch, pos)
+    word = _WORD.match(s, pos)
+    if word:
+        return Token(TokenKind.WORD, word.group(0), pos)
+    for kind, pattern in ((TokenKind.OTHER, _NUMBER), (TokenKind.OTHER, _OPERATOR)):
+        found = pattern.match(s, pos)
+        if found and found.group(0):
+            return Token(kind, found.group(0), pos)
+    return Token(TokenKind.OTHER, ch, pos)
+
+
+def _match(kind: TokenKind, pattern: re.Pattern[str], s: str, pos: int) -> Token:
+    found = pattern.match(s, pos)
+    assert found is not None
+    return Token(kind, found.group(0), pos)
+
+
+def _block_comment_end(s: str, pos: int) -> int:
+    depth, i = 0, pos
+    while i < len(s):
+        if s.startswith("/*", i):
+            depth, i = depth + 1, i + 2
+        elif s.startswith("*/", i):
+            depth, i = depth - 1, i + 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    raise UnterminatedError("block comment", pos)
+
+
+def _quoted_end(s: str, pos: int, quote: str, what: str) -> int:
+    """End of a quoted run where the quote is escaped by doubling it."""
+    i = pos + 1
+    while True:
+        close = s.find(quote, i)
+        if close < 0:
+            raise UnterminatedError(what, pos)
+        if s.startswith(quote * 2, close):
+            i = close + 2
+            continue
+        return close + 1
+
+
+def _escape_string_end(s: str, pos: int) -> int:
+    i = pos + 1
+    while i < len(s):
+        if s[i] == "\\" or s.startswith("''", i):
+            i += 2
+        elif s[i] == "'":
+            return i + 1
+        else:
+            i += 1
+    raise UnterminatedError("string", pos)
+
+
+def split_statements(source: str) -> list[Statement]:
+    """Split ``source`` into statements; comments and blank text alone make no statement.
+
+    A leading byte-order mark is ignored. Lines count ``\\n`` (so CRLF files number like LF
+    files) and columns count characters, as PostgreSQL's error positions do.
+    """
+    source = source.removeprefix("\ufeff")
+    statements: list[Statement] = []
+    current: list[Token] = []
+    depth = 0
+    begin_depth = 0
+    for token in tokenize(source):
+        if token.kind is TokenKind.SEMICOLON and depth == 0 and begin_depth == 0:
+            _flush(source, current, statements)
+            current = []
+            continue
+        current.append(token)
+        if token.kind is TokenKind.OPEN:
+            depth += 1
+        elif token.kind is TokenKind.CLOSE:
+            depth = max(depth - 1, 0)
+        elif token.kind is TokenKind.WORD:
+            begin_depth = _atomic_depth(current, token, begin_depth)
+    _flush(source, current, statements)
+    return statements
+
+
+_ROUTINE_PREFIXES = (
+    ("create", "function"),
+    ("create", "procedure"),
+    ("create", "or", "replace", "function"),
+    ("create", "or", "replace", "procedure"),
+)
+
+
+def _atomic_depth(current: list[Token], token: Token, depth: int) -> int:
+    """Track BEGIN ATOMIC ... END nesting (and CASE ... END inside it), as psql does."""
+    word = token.text.lower()
+    if word not in ("begin", "case", "end"):
+        return depth
+    words = tuple(t.text.lower() for t in current if t.kind is TokenKind.WORD)[:4]
+    if not any(words[: len(p)] == p for p in _ROUTINE_PREFIXES):
+        return depth
+    if word == "end":
+        return max(depth - 1, 0)
+    return depth + 1
+
+
+def _flush(source: str, tokens: list[Token], out: list[Statement]) -> None:
+    significant = [t for t in tokens if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)]
+    if not significant:
+        return
+    first, last = significant[0], significant[-1]
+    text = source[first.start : last.start + len(last.text)]
+    line = source.count("\n", 0, first.start) + 1
+    column = first.start - (source.rfind("\n", 0, first.start) + 1) + 1
+    out.append(Statement(len(out), text, line, column, _normalize(significant)))
+
+
+def _normalize(tokens: list[Token]) -> str:
+    return " ".join(t.text.lower() if t.kind is TokenKind.WORD else t.text for t in tokens)
+
+
+def checksum(statements: list[Statement]) -> str:
+    """sha256 over the normalized statements: stable under comment and whitespace edits."""
+    digest = hashlib.sha256()
+    for statement in statements:
+        digest.update(statement.normalized.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def leading_comments(source: str) -> Iterator[tuple[int, str]]:
+    """The ``--`` comment lines before the first statement, with their 1-based line numbers."""
+    source = source.removeprefix("\ufeff")
+    try:
+        for token in tokenize(source):
+            if token.kind is TokenKind.SPACE:
+                continue
+            if token.kind is not TokenKind.COMMENT:
+                return
+            if token.text.startswith("--"):
+                yield source.count("\n", 0, token.start) + 1, token.text
+    except UnterminatedError:
+        return
+
+
+_TRANSACTION_CONTROL = frozenset({"begin", "commit", "rollback", "end", "abort"})
+_START_TRANSACTION = ("start", "transaction")
+
+
+def is_transaction_control(statement: Statement) -> bool:
+    """True for BEGIN/COMMIT/ROLLBACK/START TRANSACTION (which would break our transaction)."""
+    words = statement.normalized.split(" ")
+    if tuple(words[:2]) == _START_TRANSACTION:
+        return True
+    # BEGIN ATOMIC only appears inside CREATE FUNCTION, never first.
+    return words[0] in _TRANSACTION_CONTROL

@@ -1,0 +1,2 @@
+-- Drops agents (with its indexes, trigger and comments).
+DROP TABLE IF EXISTS agents;

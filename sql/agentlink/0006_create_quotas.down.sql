@@ -1,0 +1,2 @@
+-- Drops quotas (with its indexes, trigger and comments).
+DROP TABLE IF EXISTS quotas;

@@ -1,0 +1,2 @@
+-- Drops call_logs (with its indexes and comments).
+DROP TABLE IF EXISTS call_logs;

@@ -1,0 +1,2 @@
+-- Remove pgcrypto.
+DROP EXTENSION IF EXISTS pgcrypto;

@@ -1,0 +1,2 @@
+-- Drop the shared updated_at trigger function.
+DROP FUNCTION IF EXISTS genesis_set_updated_at();

@@ -1,0 +1,9 @@
+-- The shared trigger function that keeps updated_at current on every UPDATE.
+CREATE OR REPLACE FUNCTION genesis_set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION genesis_set_updated_at() IS 'BEFORE UPDATE trigger function: sets updated_at to now().';

@@ -1,0 +1,2 @@
+-- Drop chat_sessions (its indexes, trigger and comments go with it).
+DROP TABLE IF EXISTS chat_sessions;

@@ -1,0 +1,2 @@
+-- Drop llm_calls (its indexes and comments go with it).
+DROP TABLE IF EXISTS llm_calls;

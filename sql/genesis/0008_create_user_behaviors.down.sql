@@ -1,0 +1,2 @@
+-- Drop user_behaviors (its indexes and comments go with it).
+DROP TABLE IF EXISTS user_behaviors;

@@ -1,0 +1,2 @@
+-- Removes pgcrypto.
+DROP EXTENSION IF EXISTS pgcrypto;

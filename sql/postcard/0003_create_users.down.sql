@@ -1,0 +1,2 @@
+-- Drops users (with its identity sequence, trigger and comments).
+DROP TABLE IF EXISTS users;

@@ -1,0 +1,2 @@
+-- Removes the pgcrypto extension.
+DROP EXTENSION IF EXISTS pgcrypto;

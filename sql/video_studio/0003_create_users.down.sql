@@ -1,0 +1,2 @@
+-- Drops users (with its trigger and comments).
+DROP TABLE IF EXISTS users;

@@ -1,0 +1,2 @@
+-- Drops attachments (with its indexes and comments).
+DROP TABLE IF EXISTS attachments;

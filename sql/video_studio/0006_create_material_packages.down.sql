@@ -1,0 +1,2 @@
+-- Drops material_packages (with its indexes and comments).
+DROP TABLE IF EXISTS material_packages;

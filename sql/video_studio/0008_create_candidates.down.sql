@@ -1,0 +1,2 @@
+-- Drops candidates (with its indexes and comments).
+DROP TABLE IF EXISTS candidates;

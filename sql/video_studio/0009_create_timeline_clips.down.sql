@@ -1,0 +1,2 @@
+-- Drops timeline_clips (with its indexes, trigger and comments).
+DROP TABLE IF EXISTS timeline_clips;

@@ -1,0 +1,2 @@
+-- Drops export_tasks (with its indexes, trigger and comments).
+DROP TABLE IF EXISTS export_tasks;

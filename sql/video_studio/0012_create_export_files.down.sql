@@ -1,0 +1,2 @@
+-- Drops export_files (with its index and comments).
+DROP TABLE IF EXISTS export_files;

@@ -1,0 +1,2 @@
+-- Drops assets (with its indexes, trigger and comments).
+DROP TABLE IF EXISTS assets;

@@ -1,0 +1,2 @@
+-- Drops conversations (with its indexes and comments).
+DROP TABLE IF EXISTS conversations;

@@ -1,0 +1,2 @@
+-- Drops modifications (with its indexes and comments).
+DROP TABLE IF EXISTS modifications;

@@ -1,0 +1,2 @@
+-- Drops sessions (with its indexes and comments).
+DROP TABLE IF EXISTS sessions;

@@ -1,0 +1,2 @@
+-- Drops operations (with its indexes and comments).
+DROP TABLE IF EXISTS operations;

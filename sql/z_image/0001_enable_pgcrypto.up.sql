@@ -1,0 +1,3 @@
+-- schemactl:idempotent
+-- Enables pgcrypto, which provides gen_random_uuid() for image_generation_batches.id.
+CREATE EXTENSION IF NOT EXISTS pgcrypto;

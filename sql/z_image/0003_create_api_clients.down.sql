@@ -1,0 +1,2 @@
+-- Drops api_clients (with its indexes, trigger and comments).
+DROP TABLE IF EXISTS api_clients;

@@ -1,0 +1,2 @@
+-- Drops image_generation_batches (with its indexes and comments).
+DROP TABLE IF EXISTS image_generation_batches;

@@ -1,0 +1,141 @@
+"""Where the process boundary matters: concurrent runs and signals (``python -m schemactl``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from schemactl.errors import ExitCode
+from tests.cli.conftest import ledger_versions, relation_exists
+from tests.conftest import url_for
+
+SLOW = (
+    """
+    CREATE TABLE runs (migration int);
+    SELECT pg_sleep(1);
+    INSERT INTO runs VALUES (1);
+    """,
+    "DROP TABLE runs;",
+)
+
+
+def start(args: list[str], tmp_path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "SCHEMACTL_"))}
+    env.pop("DATABASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "schemactl", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until(condition, what: str, limit: float = 30.0) -> None:
+    """Poll ``condition`` until it holds; fails (never skips) if it does not within ``limit``."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def sleeping_pid(conn) -> int | None:
+    row = conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = 'schemactl up' AND state = 'active'"
+        " AND query LIKE 'SELECT pg_sleep%'"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def blocked_pid(conn) -> int | None:
+    row = conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = 'schemactl up' AND wait_event_type = 'Lock'"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_two_concurrent_ups_apply_each_migration_exactly_once(
+    conn, migration_dir, target, tmp_path
+):
+    directory = migration_dir(
+        {"0001_slow": SLOW, "0002_more": ("INSERT INTO runs VALUES (2);", "SELECT 1;")}
+    )
+    runs = [start(["up", *target(directory)], tmp_path) for _ in range(2)]
+    try:
+        results = [run.communicate(timeout=60) for run in runs]
+    finally:
+        for run in runs:
+            run.kill()
+
+    for run, (_, err) in zip(runs, results, strict=True):
+        assert run.returncode == ExitCode.OK, err
+    assert conn.execute("SELECT migration FROM runs ORDER BY 1").fetchall() == [(1,), (2,)]
+    assert ledger_versions(conn) == [1, 2]
+
+
+def test_second_run_waits_for_the_first_then_finds_nothing_to_do(
+    conn, migration_dir, target, tmp_path
+):
+    conn.execute("CREATE TABLE gate (id int)")
+    directory = migration_dir(
+        {
+            "0001_gated": ("SELECT count(*) FROM gate;\nCREATE TABLE runs (id int);", "SELECT 1;"),
+            "0002_more": ("INSERT INTO runs VALUES (2);", "SELECT 1;"),
+        }
+    )
+    with psycopg.connect(url_for(conn)) as holder:
+        holder.execute("LOCK TABLE gate IN ACCESS EXCLUSIVE MODE")
+        first = start(["up", *target(directory)], tmp_path)
+        second = None
+        try:
+            wait_until(lambda: blocked_pid(conn) is not None, "the first run to block on gate")
+            holder_pid = blocked_pid(conn)
+            second = start(["up", *target(directory)], tmp_path)
+            first_line = second.stderr.readline()  # bounded: --wait defaults to 30 s
+            holder.rollback()
+            _, first_err = first.communicate(timeout=60)
+            _, second_err = second.communicate(timeout=60)
+        finally:
+            for run in (first, second):
+                if run is not None:
+                    run.kill()
+
+    assert first.returncode == ExitCode.OK, first_err
+    assert second.returncode == ExitCode.OK, second_err
+    assert first_line.startswith(
+        f"waiting for the run lock, held by pid {holder_pid} (schemactl up"
+    )
+    assert "nothing to do" in second_err
+    assert ledger_versions(conn) == [1, 2]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_during_a_migration_rolls_it_back_and_exits_130(
+    signum, conn, migration_dir, target, tmp_path
+):
+    directory = migration_dir(
+        {"0001_slow": ("CREATE TABLE half (id int);\nSELECT pg_sleep(60);", "DROP TABLE half;")}
+    )
+    process = start(["up", *target(directory)], tmp_path)
+    try:
+        wait_until(lambda: sleeping_pid(conn) is not None, "the run to reach pg_sleep")
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+
+    assert process.returncode == ExitCode.INTERRUPTED, err
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    assert not relation_exists(conn, "half")
+    assert ledger_versions(conn) == []
+    wait_until(lambda: sleeping_pid(conn) is None, "the cancelled query to end")

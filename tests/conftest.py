@@ -1,0 +1,96 @@
+"""Shared fixtures: a real PostgreSQL database per test, migration-directory factories, CLI.
+
+Two ways to get a server (README, "Running the tests"):
+
+- default: an already running server, found through the standard libpq variables
+  (PGHOST, PGPORT, PGUSER, PGPASSWORD; defaults 127.0.0.1:5432, user postgres);
+- ``SCHEMACTL_TEST_PG=process``: pytest-postgresql starts a private server from the
+  installed binaries (``pg_ctl`` on PATH or ``--postgresql-exec``); needs a non-root user.
+
+A test that needs PostgreSQL and cannot reach it fails; it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from pytest_postgresql import factories
+
+# Read once at import, before the autouse fixture below clears the variables for each test.
+_MODE = os.environ.get("SCHEMACTL_TEST_PG", "server")
+_HOST = os.environ.get("PGHOST", "127.0.0.1")
+_PORT = os.environ.get("PGPORT", "5432")
+_USER = os.environ.get("PGUSER", "postgres")
+_PASSWORD = os.environ.get("PGPASSWORD")
+
+if _MODE == "process":
+    postgresql_server = factories.postgresql_proc()
+else:
+    postgresql_server = factories.postgresql_noproc(
+        host=_HOST, port=_PORT, user=_USER, password=_PASSWORD
+    )
+
+postgresql = factories.postgresql("postgresql_server")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's environment out of every test."""
+    for name in list(os.environ):
+        if name.startswith(("PG", "SCHEMACTL_")) or name in ("DATABASE_URL", "NO_COLOR"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+
+
+def url_for(conn: psycopg.Connection, dbname: str | None = None) -> str:
+    """A libpq URL for the database ``conn`` is connected to (or another on the same server)."""
+    info = conn.info
+    auth = info.user + (f":{info.password}" if info.password else "")
+    host = info.host if not info.host.startswith("/") else ""
+    query = f"?host={info.host}" if not host else ""
+    return f"postgresql://{auth}@{host}:{info.port}/{dbname or info.dbname}{query}"
+
+
+@pytest.fixture
+def database_url(postgresql: psycopg.Connection) -> str:
+    """URL of a fresh, empty database that is dropped after the test."""
+    return url_for(postgresql)
+
+
+MigrationSpec = dict[str, tuple[str, str | None] | str]
+
+
+def write_migrations(directory: Path, spec: MigrationSpec) -> Path:
+    """Write ``{"0001_users": (up_sql, down_sql)}`` as dedented files; a bare str is up only.
+
+    A value of ``None`` for the down means no down file is written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for stem, texts in spec.items():
+        up, down = (texts, None) if isinstance(texts, str) else texts
+        (directory / f"{stem}.up.sql").write_text(textwrap.dedent(up).lstrip("\n"))
+        if down is not None:
+            (directory / f"{stem}.down.sql").write_text(textwrap.dedent(down).lstrip("\n"))
+    return directory
+
+
+@pytest.fixture
+def migration_dir(tmp_path: Path) -> Callable[[MigrationSpec], Path]:
+    """Factory: write a migration directory from a dict and return its path."""
+
+    def make(spec: MigrationSpec, name: str = "migrations") -> Path:
+        return write_migrations(tmp_path / name, spec)
+
+    return make
+
+
+@pytest.fixture
+def conn(postgresql: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to the test database, for looking at what a run did."""
+    postgresql.autocommit = True
+    yield postgresql

@@ -1,0 +1,282 @@
+"""Executing plans on a real database: atomicity, events, dirty state, resume, retries."""
+
+from __future__ import annotations
+
+import textwrap
+
+import psycopg
+import pytest
+
+from schemactl import ledger
+from schemactl.errors import MigrationFailedError, RefusedError
+from schemactl.ledger import LedgerTable
+from schemactl.migrations import MigrationSet, load_directory
+from schemactl.plan import Direction, Plan, Step
+from schemactl.runner import (
+    MigrationFailed,
+    MigrationFinished,
+    MigrationStarted,
+    RetryScheduled,
+    Runner,
+    StatementDone,
+)
+from tests.conftest import url_for
+
+TABLE = LedgerTable.parse("public.schemactl_migrations")
+
+
+@pytest.fixture
+def migrations(migration_dir):
+    def load(spec) -> MigrationSet:
+        return load_directory(migration_dir(spec))
+
+    return load
+
+
+def runner(conn, events=None, **kwargs) -> Runner:
+    ledger.ensure(conn, TABLE)
+    return Runner(
+        conn, TABLE, on_event=events.append if events is not None else lambda event: None, **kwargs
+    )
+
+
+def up(migration_set: MigrationSet, *versions: int, start: int = 0) -> Plan:
+    steps = [Step(migration_set.by_version[v], Direction.UP, start) for v in versions]
+    return Plan(Direction.UP, tuple(steps))
+
+
+def rows(conn):
+    return [(r.version, r.dirty, r.statements_done) for r in ledger.read(conn, TABLE)]
+
+
+def exists(conn, name: str) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+
+
+def test_migration_and_its_ledger_row_commit_in_one_transaction(conn, migrations):
+    m = migrations(
+        {"0001_t": ("CREATE TABLE t (id int); INSERT INTO t VALUES (1);", "DROP TABLE t;")}
+    )
+
+    runner(conn).run(up(m, 1))
+
+    data_xmin = conn.execute("SELECT xmin::text FROM t").fetchone()
+    ledger_xmin = conn.execute("SELECT xmin::text FROM schemactl_migrations").fetchone()
+    assert data_xmin == ledger_xmin
+
+
+def test_failed_third_statement_rolls_back_the_first_two_and_writes_no_row(conn, migrations):
+    m = migrations(
+        {
+            "0001_t": (
+                """
+                CREATE TABLE t (id int PRIMARY KEY);
+                INSERT INTO t VALUES (1);
+                INSERT INTO t VALUES (1);
+                """,
+                "DROP TABLE t;",
+            )
+        }
+    )
+    events = []
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn, events).run(up(m, 1))
+
+    error = raised.value
+    assert (error.path.name, error.line, error.sqlstate, error.dirty) == (
+        "0001_t.up.sql", 3, "23505", False,
+    )  # fmt: skip
+    assert "duplicate key value violates unique constraint" in error.message
+    assert "statement 3: INSERT INTO t VALUES (1)" in error.detail
+    assert "DETAIL: Key (id)=(1) already exists." in error.detail
+    assert not exists(conn, "t")
+    assert rows(conn) == []
+    assert isinstance(events[-1], MigrationFailed) and events[-1].error is error
+
+
+def test_events_report_start_each_statement_and_finish(conn, migrations):
+    m = migrations({"0001_t": ("SELECT 1; SELECT 2;", "SELECT 3;")})
+    events = []
+
+    (result,) = runner(conn, events).run(up(m, 1))
+
+    assert [type(e) for e in events] == [
+        MigrationStarted, StatementDone, StatementDone, MigrationFinished,
+    ]  # fmt: skip
+    assert [(e.index, e.total) for e in events if isinstance(e, StatementDone)] == [(0, 2), (1, 2)]
+    assert events[0].attempt == 1
+    assert result.duration_ms >= 0 and result.step.migration.version == 1
+
+
+def test_down_runs_the_down_file_and_removes_the_row_together(conn, migrations):
+    m = migrations({"0001_t": ("CREATE TABLE t (id int);", "DROP TABLE t;")})
+    run = runner(conn)
+    run.run(up(m, 1))
+
+    run.run(Plan(Direction.DOWN, (Step(m.by_version[1], Direction.DOWN),)))
+
+    assert not exists(conn, "t")
+    assert rows(conn) == []
+
+
+NO_TX = """
+-- schemactl:no-transaction
+CREATE TABLE a (id int);
+CREATE INDEX CONCURRENTLY a_id ON a (id);
+CREATE INDEX CONCURRENTLY b_id ON b (id);
+CREATE TABLE c (id int);
+"""
+
+
+def test_no_transaction_failure_leaves_a_dirty_row_counting_completed_statements(conn, migrations):
+    m = migrations({"0001_idx": (NO_TX, "DROP TABLE a;")})
+    events = []
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn, events).run(up(m, 1))
+
+    assert raised.value.dirty is True
+    assert raised.value.line == 4
+    assert "2 of 4 statements completed before this one" in raised.value.detail
+    assert "schemactl up --resume" in raised.value.hint
+    assert rows(conn) == [(1, True, 2)]
+    assert exists(conn, "a_id") and not exists(conn, "c")
+    assert sum(isinstance(e, StatementDone) for e in events) == 2
+
+
+def test_resume_runs_only_the_remaining_statements(conn, migrations):
+    m = migrations({"0001_idx": (NO_TX, "DROP TABLE a;")})
+    run = runner(conn)
+    with pytest.raises(MigrationFailedError):
+        run.run(up(m, 1))
+    conn.execute("CREATE TABLE b (id int)")
+
+    run.run(up(m, 1, start=2))
+
+    assert exists(conn, "b_id") and exists(conn, "c")
+    assert rows(conn) == [(1, False, None)]
+
+
+def test_resume_refuses_when_completed_statements_changed(conn, migration_dir, migrations):
+    m = migrations({"0001_idx": (NO_TX, "DROP TABLE a;")})
+    run = runner(conn)
+    with pytest.raises(MigrationFailedError):
+        run.run(up(m, 1))
+    directory = m.directory
+    (directory / "0001_idx.up.sql").write_text(
+        textwrap.dedent(NO_TX).replace("ON a (id)", "ON a (id DESC)")
+    )
+    changed = load_directory(directory)
+
+    with pytest.raises(RefusedError, match="statements that already ran have changed"):
+        run.run(up(changed, 1, start=2))
+
+    assert rows(conn) == [(1, True, 2)]
+
+
+def test_no_transaction_failure_in_the_first_statement_leaves_no_row(conn, migrations):
+    m = migrations(
+        {
+            "0001_idx": (
+                "-- schemactl:no-transaction\nCREATE INDEX CONCURRENTLY x ON y (z);",
+                "SELECT 1;",
+            )
+        }
+    )
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn).run(up(m, 1))
+
+    assert raised.value.dirty is False
+    assert rows(conn) == []
+
+
+@pytest.fixture
+def blocker(conn):
+    """A second session holding ACCESS EXCLUSIVE on table t in an open transaction."""
+    conn.execute("CREATE TABLE t (id int)")
+    with psycopg.connect(url_for(conn)) as other:
+        other.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+        yield other
+        other.rollback()
+
+
+def test_lock_timeout_failures_are_retried_until_the_lock_is_free(conn, blocker, migrations):
+    m = migrations({"0001_col": ("ALTER TABLE t ADD COLUMN x int;", "ALTER TABLE t DROP x;")})
+    conn.execute("SET lock_timeout = '100ms'")
+    events = []
+
+    def release_on_first_retry(event) -> None:
+        events.append(event)
+        if isinstance(event, RetryScheduled) and event.attempt == 2:
+            blocker.commit()
+
+    run = Runner(conn, TABLE, retries=5, backoff_seconds=0.01, on_event=release_on_first_retry)
+    ledger.ensure(conn, TABLE)
+    run.run(up(m, 1))
+
+    retries = [e for e in events if isinstance(e, RetryScheduled)]
+    starts = [e.attempt for e in events if isinstance(e, MigrationStarted)]
+    assert [(e.attempt, e.delay_seconds) for e in retries] == [(1, 0.01), (2, 0.02)]
+    assert all("55P03" in e.reason for e in retries)
+    assert starts == [1, 2, 3]
+    assert rows(conn) == [(1, False, None)]
+
+
+def test_lock_timeout_is_not_retried_without_retries(conn, blocker, migrations):
+    m = migrations({"0001_col": ("ALTER TABLE t ADD COLUMN x int;", "ALTER TABLE t DROP x;")})
+    conn.execute("SET lock_timeout = '50ms'")
+    events = []
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn, events).run(up(m, 1))
+
+    assert raised.value.sqlstate == "55P03"
+    assert not any(isinstance(e, RetryScheduled) for e in events)
+
+
+def test_no_transaction_migrations_are_never_retried(conn, blocker, migrations):
+    m = migrations(
+        {"0001_col": ("-- schemactl:no-transaction\nALTER TABLE t ADD COLUMN x int;", "SELECT 1;")}
+    )
+    conn.execute("SET lock_timeout = '50ms'")
+    events = []
+
+    with pytest.raises(MigrationFailedError):
+        runner(conn, events, retries=3, backoff_seconds=0.01).run(up(m, 1))
+
+    assert not any(isinstance(e, RetryScheduled) for e in events)
+
+
+def test_other_failures_are_not_retried(conn, migrations):
+    m = migrations({"0001_bad": ("SELECT 1/0;", "SELECT 1;")})
+    events = []
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn, events, retries=3, backoff_seconds=0.01).run(up(m, 1))
+
+    assert raised.value.sqlstate == "22012"
+    assert [e.attempt for e in events if isinstance(e, MigrationStarted)] == [1]
+
+
+def test_commit_failure_rolls_back_and_is_reported_as_a_migration_failure(conn, migrations):
+    m = migrations(
+        {
+            "0001_fk": (
+                "CREATE TABLE p (id int PRIMARY KEY);"
+                " CREATE TABLE c (p int REFERENCES p DEFERRABLE INITIALLY DEFERRED);"
+                " INSERT INTO c VALUES (1);",
+                "DROP TABLE c; DROP TABLE p;",
+            )
+        }
+    )
+    events = []
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn, events).run(up(m, 1))
+
+    assert (raised.value.sqlstate, raised.value.dirty) == ("23503", False)
+    assert isinstance(events[-1], MigrationFailed)
+    assert not exists(conn, "p")
+    assert rows(conn) == []

@@ -1,0 +1,2 @@
+CREATE TABLE t (n int);
+ALTER TABLE t ADD CONSTRAINT n_small CHECK (n < 10);

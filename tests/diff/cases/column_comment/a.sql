@@ -1,0 +1,2 @@
+CREATE TABLE t (id int);
+COMMENT ON COLUMN t.id IS 'the key';

@@ -1,0 +1,1 @@
+CREATE TABLE t (id int, added text DEFAULT 'x' NOT NULL);

@@ -1,0 +1,2 @@
+CREATE TABLE t (a int CONSTRAINT a_key UNIQUE);
+COMMENT ON CONSTRAINT a_key ON t IS 'one each';

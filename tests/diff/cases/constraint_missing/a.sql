@@ -1,0 +1,1 @@
+CREATE TABLE t (a int, CONSTRAINT a_key UNIQUE (a));

@@ -1,0 +1,1 @@
+CREATE DOMAIN pos AS int CONSTRAINT pos_check CHECK (VALUE >= 0);

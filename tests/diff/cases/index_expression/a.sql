@@ -1,0 +1,2 @@
+CREATE TABLE t (s text);
+CREATE INDEX t_s_idx ON t (lower(s));

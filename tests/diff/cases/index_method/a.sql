@@ -1,0 +1,2 @@
+CREATE TABLE t (a int);
+CREATE INDEX t_a_idx ON t USING hash (a);

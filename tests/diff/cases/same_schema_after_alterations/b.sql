@@ -1,0 +1,6 @@
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+ALTER TYPE mood ADD VALUE 'happy' AFTER 'ok';
+CREATE TABLE t (id int, m mood, gone text);
+ALTER TABLE t ALTER COLUMN id TYPE bigint, ALTER COLUMN id SET NOT NULL;
+ALTER TABLE t ALTER COLUMN m SET DEFAULT 'ok';
+ALTER TABLE t DROP COLUMN gone;

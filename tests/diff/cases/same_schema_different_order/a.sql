@@ -1,0 +1,4 @@
+CREATE TABLE a (id int PRIMARY KEY);
+CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);
+CREATE INDEX b_a_idx ON b (a_id);
+ALTER TABLE a ADD COLUMN note text;

@@ -1,0 +1,2 @@
+CREATE TABLE parent (id int PRIMARY KEY);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;

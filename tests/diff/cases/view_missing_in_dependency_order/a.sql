@@ -1,0 +1,3 @@
+CREATE TABLE t (a int);
+CREATE VIEW z_base AS SELECT a FROM t;
+CREATE VIEW a_top AS SELECT a FROM z_base;

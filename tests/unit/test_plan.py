@@ -1,0 +1,245 @@
+"""Planning without I/O: states from files + ledger rows, the steps of up/down, refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from schemactl.errors import RefusedError, UsageError
+from schemactl.migrations import MigrationSet, load_directory
+from schemactl.plan import (
+    Direction,
+    LedgerRow,
+    Overrides,
+    State,
+    compute_status,
+    dirty_error,
+    plan_down,
+    plan_up,
+    statement_changes,
+)
+
+
+def files(tmp_path: Path, versions: list[int], irreversible: tuple[int, ...] = ()) -> MigrationSet:
+    for v in versions:
+        if v in irreversible:
+            (tmp_path / f"{v:04d}_m{v}.up.sql").write_text(
+                f"-- schemactl:irreversible\nSELECT {v};"
+            )
+            continue
+        (tmp_path / f"{v:04d}_m{v}.up.sql").write_text(f"SELECT {v};")
+        (tmp_path / f"{v:04d}_m{v}.down.sql").write_text(f"SELECT -{v};")
+    return load_directory(tmp_path)
+
+
+def row(migrations: MigrationSet | None, version: int, **changes) -> LedgerRow:
+    migration = migrations.by_version.get(version) if migrations else None
+    values = {
+        "version": version,
+        "name": f"m{version}",
+        "checksum": migration.up.checksum if migration else "gone",
+        "down_checksum": None,
+        "applied_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "applied_by": "postgres",
+        "execution_ms": 1.0,
+        "dirty": False,
+        "dirty_direction": None,
+        "statements_done": None,
+    }
+    values.update(changes)
+    return LedgerRow(**values)
+
+
+def states(migrations, rows):
+    return {s.version: s.state for s in compute_status(migrations, rows)}
+
+
+def versions(plan):
+    return [(step.migration.version, step.direction, step.start) for step in plan.steps]
+
+
+def test_states_of_every_kind(tmp_path):
+    migrations = files(tmp_path, [1, 2, 3, 5, 6])
+    rows = [
+        row(migrations, 1),
+        row(migrations, 2, checksum="old"),
+        row(None, 4),
+        row(migrations, 5, dirty=True, dirty_direction="up", statements_done=1),
+    ]
+
+    assert states(migrations, rows) == {
+        1: State.APPLIED,
+        2: State.MODIFIED,
+        3: State.OUT_OF_ORDER,
+        4: State.MISSING,
+        5: State.DIRTY,
+        6: State.PENDING,
+    }
+
+
+def test_status_keeps_the_ledger_name_of_a_missing_version(tmp_path):
+    migrations = files(tmp_path, [])
+
+    (status,) = compute_status(migrations, [row(None, 7, name="old_name")])
+
+    assert (status.name, status.migration, status.state) == ("old_name", None, State.MISSING)
+
+
+def test_nothing_applied_means_everything_pending(tmp_path):
+    migrations = files(tmp_path, [1, 2])
+
+    assert states(migrations, []) == {1: State.PENDING, 2: State.PENDING}
+
+
+def test_plan_up_applies_pending_in_order_up_to_to(tmp_path):
+    migrations = files(tmp_path, [1, 2, 3, 4])
+    statuses = compute_status(migrations, [row(migrations, 1)])
+
+    assert versions(plan_up(statuses)) == [(2, Direction.UP, 0), (3, Direction.UP, 0),
+                                           (4, Direction.UP, 0)]  # fmt: skip
+    assert versions(plan_up(statuses, to=3)) == [(2, Direction.UP, 0), (3, Direction.UP, 0)]
+    assert versions(plan_up(statuses, to=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("rows_for", "override", "message"),
+    [
+        (lambda m: [row(m, 1, checksum="old")], "allow_modified", "was modified"),
+        (lambda m: [row(m, 1), row(m, 2), row(None, 3)], "allow_missing", "its file is missing"),
+        (lambda m: [row(m, 2)], "allow_out_of_order", "a higher version is already applied"),
+    ],
+)
+def test_plan_up_refuses_each_ledger_state_unless_overridden(tmp_path, rows_for, override,
+                                                             message):  # fmt: skip
+    migrations = files(tmp_path, [1, 2])
+    statuses = compute_status(migrations, rows_for(migrations))
+
+    with pytest.raises(RefusedError, match=message) as raised:
+        plan_up(statuses)
+    assert raised.value.exit_code == 5
+
+    plan_up(statuses, overrides=Overrides(**{override: True}))
+
+
+def test_out_of_order_migration_is_planned_in_version_order_when_allowed(tmp_path):
+    migrations = files(tmp_path, [1, 2, 3, 4])
+    statuses = compute_status(migrations, [row(migrations, 1), row(migrations, 3)])
+
+    plan = plan_up(statuses, overrides=Overrides(allow_out_of_order=True))
+
+    assert [v for v, _, _ in versions(plan)] == [2, 4]
+
+
+def test_dirty_refuses_up_and_down_and_says_how_far_it_got(tmp_path):
+    migrations = files(tmp_path, [1, 2])
+    dirty = row(migrations, 1, dirty=True, dirty_direction="up", statements_done=0)
+    statuses = compute_status(migrations, [dirty])
+
+    for plan in (plan_up, plan_down):
+        with pytest.raises(RefusedError, match="migration 1 m1 is dirty") as raised:
+            plan(statuses)
+        assert raised.value.detail.startswith("0 of 1 statements completed")
+
+
+def test_dirty_error_without_a_file_omits_the_total(tmp_path):
+    migrations = files(tmp_path, [])
+    (status,) = compute_status(
+        migrations, [row(None, 1, dirty=True, dirty_direction="down", statements_done=2)]
+    )
+
+    error = dirty_error(status)
+
+    assert "while going down" in error.message
+    assert error.detail.startswith("2 statements completed")
+
+
+def test_resume_starts_at_the_failed_statement_then_continues(tmp_path):
+    migrations = files(tmp_path, [1, 2])
+    dirty = row(migrations, 1, dirty=True, dirty_direction="up", statements_done=4)
+    statuses = compute_status(migrations, [dirty])
+
+    plan = plan_up(statuses, resume=True)
+
+    assert versions(plan) == [(1, Direction.UP, 4), (2, Direction.UP, 0)]
+
+
+def test_resume_without_a_dirty_migration_is_a_usage_error(tmp_path):
+    migrations = files(tmp_path, [1])
+
+    with pytest.raises(UsageError, match="no migration is dirty"):
+        plan_up(compute_status(migrations, []), resume=True)
+
+
+def test_resume_refuses_a_migration_that_became_dirty_rolling_back(tmp_path):
+    migrations = files(tmp_path, [1])
+    dirty = row(migrations, 1, dirty=True, dirty_direction="down", statements_done=1)
+
+    with pytest.raises(RefusedError, match="while rolling back"):
+        plan_up(compute_status(migrations, [dirty]), resume=True)
+
+
+def test_resume_refuses_when_the_dirty_file_is_missing(tmp_path):
+    migrations = files(tmp_path, [])
+    dirty = row(None, 1, dirty=True, dirty_direction="up", statements_done=1)
+
+    with pytest.raises(RefusedError, match="its file is missing"):
+        plan_up(compute_status(migrations, [dirty]), resume=True)
+
+
+def test_plan_down_newest_first_by_count_to_and_all(tmp_path):
+    migrations = files(tmp_path, [1, 2, 3, 4])
+    statuses = compute_status(migrations, [row(migrations, v) for v in (1, 2, 3)])
+
+    assert [v for v, _, _ in versions(plan_down(statuses))] == [3]
+    assert [v for v, _, _ in versions(plan_down(statuses, count=2))] == [3, 2]
+    assert [v for v, _, _ in versions(plan_down(statuses, to=1))] == [3, 2]
+    assert [v for v, _, _ in versions(plan_down(statuses, everything=True))] == [3, 2, 1]
+    assert plan_down(statuses).direction is Direction.DOWN
+
+
+def test_plan_down_ignores_out_of_order_pending_files(tmp_path):
+    migrations = files(tmp_path, [1, 2, 3])
+    statuses = compute_status(migrations, [row(migrations, 1), row(migrations, 3)])
+
+    assert [v for v, _, _ in versions(plan_down(statuses))] == [3]
+
+
+def test_plan_down_refuses_an_irreversible_migration(tmp_path):
+    migrations = files(tmp_path, [1, 2], irreversible=(2,))
+    statuses = compute_status(migrations, [row(migrations, 1), row(migrations, 2)])
+
+    with pytest.raises(RefusedError, match="irreversible"):
+        plan_down(statuses)
+    assert [v for v, _, _ in versions(plan_down(statuses, to=2))] == []
+
+
+def test_plan_down_refuses_a_missing_file_unless_allowed_and_never_runs_it(tmp_path):
+    migrations = files(tmp_path, [2])
+    statuses = compute_status(migrations, [row(None, 1), row(migrations, 2)])
+    allowed = Overrides(allow_missing=True)
+
+    with pytest.raises(RefusedError, match="is applied but its file is missing"):
+        plan_down(statuses)
+    assert [v for v, _, _ in versions(plan_down(statuses, overrides=allowed))] == [2]
+    with pytest.raises(RefusedError, match="its files are missing"):
+        plan_down(statuses, everything=True, overrides=allowed)
+
+
+def test_statement_changes_name_changed_added_and_removed_statements():
+    applied = ["create table t ( id int )", "insert into t values ( 1 )", "select 1"]
+    current = ["create table t ( id int )", "insert into t values ( 2 )", "select 1", "select 2"]
+
+    changes = statement_changes(applied, current)
+
+    assert [(c.kind, c.applied_index, c.current_index) for c in changes] == [
+        ("changed", 1, 1),
+        ("added", None, 3),
+    ]
+    removed = statement_changes(applied, applied[:1])
+    assert [(c.kind, c.applied_index, c.current) for c in removed] == [
+        ("removed", 1, None),
+        ("removed", 2, None),
+    ]
+    assert statement_changes(applied, applied) == []
