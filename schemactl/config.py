@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "statement_timeout": None,
     "retries": 0,
     "scratch_url": None,
+    "lint_disable": None,
+    "idempotent": False,
 }
 
 ENV_NAMES = {
@@ -36,9 +38,11 @@ ENV_NAMES = {
     "statement_timeout": "SCHEMACTL_STATEMENT_TIMEOUT",
     "retries": "SCHEMACTL_RETRIES",
     "scratch_url": "SCHEMACTL_SCRATCH_URL",
+    "lint_disable": "SCHEMACTL_LINT_DISABLE",
+    "idempotent": "SCHEMACTL_IDEMPOTENT",
 }
 
-_TEXT_SETTINGS = frozenset({"database_url", "dir", "ledger_table", "scratch_url"})
+_TEXT_SETTINGS = frozenset({"database_url", "dir", "ledger_table", "scratch_url", "lint_disable"})
 _DURATION = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*(us|ms|s|min|h|d)?\s*$")
 
 
@@ -54,6 +58,8 @@ class Settings:
     statement_timeout: str | None
     retries: int
     scratch_url: str | None
+    lint_disable: frozenset[str] = frozenset()
+    idempotent: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -90,6 +96,8 @@ def resolve(
         statement_timeout=_duration(values["statement_timeout"], "statement_timeout", sources),
         retries=int(_number(values["retries"], "retries", sources["retries"], int)),
         scratch_url=values["scratch_url"],
+        lint_disable=_rule_ids(values["lint_disable"]),
+        idempotent=_flag(values["idempotent"], "idempotent", sources["idempotent"]),
         sources=sources,
     )
 
@@ -121,6 +129,15 @@ def _validate(values: dict[str, Any], path: Path) -> dict[str, Any]:
             hint=f"known settings: {', '.join(DEFAULTS)}",
         )
     for name, value in values.items():
+        if name == "lint_disable" and isinstance(value, list):
+            value = ",".join(str(v) for v in value) if all(isinstance(v, str) for v in value) else 0
+            values[name] = value
+        if name == "idempotent":
+            if not isinstance(value, bool):
+                raise ConfigError(
+                    f"invalid idempotent {value!r} in {path}", hint="give true or false"
+                )
+            continue
         expected = (str,) if name in _TEXT_SETTINGS else (str, int, float)
         if isinstance(value, bool) or not isinstance(value, expected):
             kind = "a string" if name in _TEXT_SETTINGS else "a string or a number"
@@ -150,3 +167,21 @@ def _duration(value: Any, name: str, sources: Mapping[str, str]) -> str | None:
             hint="use a PostgreSQL duration such as 500ms, 5s or 1min (a bare number is ms)",
         )
     return text.strip()
+
+
+def _rule_ids(value: Any) -> frozenset[str]:
+    """``lint_disable``: rule ids as a comma-separated string (a TOML list arrives joined)."""
+    if not value:
+        return frozenset()
+    return frozenset(part.strip() for part in str(value).split(",") if part.strip())
+
+
+def _flag(value: Any, name: str, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"invalid {name} {value!r} (from {source})", hint="give true or false")

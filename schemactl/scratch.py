@@ -30,7 +30,7 @@ from psycopg import conninfo, sql
 
 from schemactl.db import connect
 from schemactl.dsn import describe
-from schemactl.errors import ScratchUnavailableError, UsageError
+from schemactl.errors import ConnectionFailedError, ScratchUnavailableError, UsageError
 
 SCRATCH_PREFIX = "schemactl_scratch_"
 MODES = ("auto", "server", "embedded")
@@ -49,8 +49,9 @@ def open_scratch(
     """A scratch database for building the expected schema, in order of preference.
 
     ``auto``: ``scratch_url`` as given (it is the caller's: used, never dropped); else a
-    throwaway database on the server of ``server_url`` when the role may create databases;
-    else a throwaway local cluster. ``server`` and ``embedded`` force one of the last two.
+    throwaway database on the server of ``server_url`` (libpq's defaults when None) when the
+    role may create databases; else a throwaway local cluster. ``server`` and ``embedded``
+    force one of the last two.
     Raises UsageError for an unknown mode or contradictory arguments.
     """
     if mode not in MODES:
@@ -63,11 +64,27 @@ def open_scratch(
         return contextlib.nullcontext(scratch_url)
     if mode == "embedded":
         return embedded_cluster()
-    if mode == "server" or (server_url and can_create_databases(server_url)):
+    if mode == "server":
         if not server_url:
             raise UsageError("--scratch server needs a database URL to find the server")
         return scratch_database(server_url)
+    if server_url and can_create_databases(server_url):
+        return scratch_database(server_url)
+    if server_url is None and _default_server_may_create():
+        return scratch_database("")
     return embedded_cluster()
+
+
+def _default_server_may_create() -> bool:
+    """Whether libpq's defaults (PGHOST, ..., the local socket) reach a server we may use.
+
+    With nothing configured this is a guess, so a server that cannot be reached means
+    "use an embedded cluster", not an error.
+    """
+    try:
+        return can_create_databases("")
+    except ConnectionFailedError:
+        return False
 
 
 def can_create_databases(server_url: str) -> bool:

@@ -13,12 +13,14 @@ A test that needs PostgreSQL and cannot reach it fails; it is never skipped.
 from __future__ import annotations
 
 import os
+import secrets
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 from pytest_postgresql import factories
 
 # Read once at import, before the autouse fixture below clears the variables for each test.
@@ -31,8 +33,13 @@ _PASSWORD = os.environ.get("PGPASSWORD")
 if _MODE == "process":
     postgresql_server = factories.postgresql_proc()
 else:
+    # One test database name per session, so two suites on one server never collide.
     postgresql_server = factories.postgresql_noproc(
-        host=_HOST, port=_PORT, user=_USER, password=_PASSWORD
+        host=_HOST,
+        port=_PORT,
+        user=_USER,
+        password=_PASSWORD,
+        dbname=f"schemactl_tests_{os.getpid()}",
     )
 
 postgresql = factories.postgresql("postgresql_server")
@@ -94,3 +101,38 @@ def conn(postgresql: psycopg.Connection) -> Iterator[psycopg.Connection]:
     """An autocommit connection to the test database, for looking at what a run did."""
     postgresql.autocommit = True
     yield postgresql
+
+
+@pytest.fixture
+def make_database(conn: psycopg.Connection) -> Iterator[Callable[[], psycopg.Connection]]:
+    """Factory: another empty database on the test server, as an autocommit connection.
+
+    Every database it made is dropped after the test, connections and all.
+    """
+    made: list[tuple[str, psycopg.Connection]] = []
+
+    def make() -> psycopg.Connection:
+        name = f"schemactl_test_{secrets.token_hex(6)}"
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        other = psycopg.connect(url_for(conn, name), autocommit=True)
+        made.append((name, other))
+        return other
+
+    yield make
+    for name, other in made:
+        other.close()
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def second_database(make_database: Callable[[], psycopg.Connection]) -> psycopg.Connection:
+    """A second empty database on the test server (autocommit), dropped after the test."""
+    return make_database()
+
+
+@pytest.fixture
+def second_database_url(second_database: psycopg.Connection) -> str:
+    """URL of a second empty database on the test server, dropped after the test."""
+    return url_for(second_database)

@@ -94,9 +94,9 @@ def root(
 
 
 def _register() -> None:
-    from schemactl.cli import migrate, new, repair, status
+    from schemactl.cli import check, diff, dump, migrate, new, repair, status
 
-    for module in (migrate, status, new, repair):
+    for module in (migrate, status, new, repair, diff, dump, check):
         module.register(app)
 
 

@@ -133,3 +133,31 @@ def connection_flags(
         "statement_timeout": statement_timeout,
         "retries": retries,
     }
+
+
+SCRATCH = "Scratch database"
+ScratchMode = Annotated[
+    str,
+    typer.Option(
+        "--scratch",
+        help="Where to build the expected schema: auto (a throwaway database on the server if "
+        "the role may create one, else a throwaway local cluster), server, or embedded.",
+        rich_help_panel=SCRATCH,
+    ),
+]
+ScratchUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--scratch-url",
+        help="An existing empty database to build the expected schema in (kept, not dropped).",
+        show_default=False,
+        rich_help_panel=SCRATCH,
+    ),
+]
+
+
+def scratch_flags(
+    database_url: str | None, dir: Path | None, ledger_table: str | None, scratch_url: str | None
+) -> dict[str, Any]:
+    """The flags config resolution needs for commands that build a scratch schema."""
+    return {**connection_flags(database_url, dir, ledger_table), "scratch_url": scratch_url}

@@ -3,15 +3,9 @@ connection that counts the queries it sends."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
-import pytest
-from psycopg import sql
-
-from tests.conftest import url_for
 
 # A schema with at least one object of every kind the catalog reads.
 RICH_SCHEMA = """
@@ -79,35 +73,6 @@ CREATE TABLE "Odd Schema Table" ("Mixed Case" int, "select" text);
 def execute_script(conn: psycopg.Connection, text: str) -> None:
     """Run a multi-statement SQL text (no parameters: the simple query protocol)."""
     conn.execute(text)
-
-
-@pytest.fixture
-def make_database(conn: psycopg.Connection) -> Iterator[Callable[[], psycopg.Connection]]:
-    """Factory: another empty database on the test server, as an autocommit connection.
-
-    Every database it made is dropped after the test, connections and all.
-    """
-    made: list[tuple[str, psycopg.Connection]] = []
-
-    def make() -> psycopg.Connection:
-        name = f"schemactl_test_{secrets.token_hex(6)}"
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        other = psycopg.connect(url_for(conn, name), autocommit=True)
-        made.append((name, other))
-        return other
-
-    yield make
-    for name, other in made:
-        other.close()
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-@pytest.fixture
-def second_database(make_database: Callable[[], psycopg.Connection]) -> psycopg.Connection:
-    """A second empty database on the test server (autocommit), dropped after the test."""
-    return make_database()
 
 
 class CountingCursor(psycopg.Cursor[Any]):

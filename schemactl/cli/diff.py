@@ -1,0 +1,86 @@
+"""``diff``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from schemactl.cli import options as o
+
+
+def diff(
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="The schema to compare (the 'actual' side): a database URL, a snapshot "
+            "(.json), a dump (.sql) or a migration version. Default: the live database.",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="The schema it should be (the 'expected' side), in the same forms. Default: "
+            "the migration files the live ledger records as applied; a number N means the "
+            "files through version N.",
+            show_default=False,
+        ),
+    ] = None,
+    sql: Annotated[
+        bool,
+        typer.Option(
+            "--sql", help="Also print statements that would bring --from to --to (never run)."
+        ),
+    ] = False,
+    scratch: o.ScratchMode = "auto",
+    scratch_url: o.ScratchUrl = None,
+    database_url: o.DatabaseUrl = None,
+    dir: o.Dir = None,
+    ledger_table: o.LedgerTableOpt = None,
+    json: o.Json = False,
+    quiet: o.Quiet = False,
+    debug: o.Debug = False,
+) -> None:
+    """Compare the live schema with the one the migration files produce (exit 1 if they differ)."""
+    from schemactl import compare, config
+    from schemactl.errors import ExitCode
+    from schemactl.render import diff as render_diff
+    from schemactl.render import json as render_json
+    from schemactl.render.terminal import Terminal
+
+    settings = config.resolve(o.scratch_flags(database_url, dir, ledger_table, scratch_url))
+    live = compare.Source("database", settings.database_url or "")
+    source_from = compare.parse_source(from_, default=live)
+    source_to = compare.parse_source(to, default=compare.Source("files", ""))
+    terminal = Terminal(quiet=quiet)
+    terminal.progress(f"comparing {source_from.label} with {source_to.label}")
+    result = compare.compare(compare.Resolver(settings, scratch), source_from, source_to)
+    if json:
+        document = {
+            "from": result.from_label,
+            "to": result.to_label,
+            "identical": result.identical,
+            "changes": render_diff.changes_to_json(result.changes),
+        }
+        if sql:
+            document["suggested_sql"] = result.suggestions
+        terminal.data(render_json.dumps(document))
+    else:
+        render_diff.render_changes(
+            terminal.out,
+            result.changes,
+            expected_label=result.to_label,
+            actual_label=result.from_label,
+        )
+        if sql and result.suggestions:
+            terminal.data()
+            terminal.data(render_diff.suggestions_text(result.suggestions))
+    if not result.identical:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(diff)
