@@ -1,0 +1,392 @@
+"""``check``: the CI gate's round trips, on a scratch database, plus the static lint.
+
+For each migration, from the schema of all earlier ones: apply its up and inspect; apply its
+down, which must give back the schema from before; apply the up again, which must give the
+same schema as the first time; then run the up once more on top of itself, inside a
+transaction that is rolled back, to learn whether it is re-runnable. Finally every down in
+reverse must return the database to its empty starting schema.
+
+Findings share the lint's shape (rule id, severity, file, line), so one report and one exit
+code cover both halves.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from schemactl import db
+from schemactl.catalog.load import load_schema
+from schemactl.catalog.model import SchemaModel
+from schemactl.diff import Change, ChangeKind, diff_models
+from schemactl.errors import MigrationFailedError, MigrationFileError
+from schemactl.lint import Finding, Severity, layout_findings, lint
+from schemactl.migrations import Directive, Migration, MigrationSet, Script, load_directory
+from schemactl.replay import apply_script
+
+# The round trip's own rule ids, which --disable and per-file directives accept too.
+ROUND_TRIP_RULES = frozenset(
+    {
+        "up-fails",
+        "down-fails",
+        "up-fails-after-down",
+        "down-not-exact",
+        "up-differs-after-down",
+        "rerun-changes-schema",
+        "not-idempotent",
+        "round-trip-stopped",
+        "irreversible",
+        "not-back-to-empty",
+    }
+)
+
+
+class Rerun(enum.StrEnum):
+    """What running an up file a second time on top of itself did."""
+
+    RERUNNABLE = "re-runnable"  # succeeded and changed nothing
+    FAILS = "fails cleanly"
+    CHANGES = "changes the schema again"
+    NOT_RUN = "not run"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How strict the gate is: ``strict`` fails on warnings and irreversible migrations;
+    ``idempotent`` holds every migration to the re-run test (a set-wide promise)."""
+
+    strict: bool = False
+    idempotent: bool = False
+    disabled: frozenset[str] = frozenset()
+    round_trip: bool = True
+
+
+@dataclass
+class CheckReport:
+    """Everything ``check`` found; ``reruns`` holds each checked migration's re-run outcome."""
+
+    directory: Path
+    options: Options
+    migrations: list[tuple[int, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    reruns: dict[int, Rerun] = field(default_factory=dict)
+    round_trip_done: bool = False
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def passed(self) -> bool:
+        """No error; under ``strict``, no warning either."""
+        failing = {Severity.ERROR, Severity.WARNING} if self.options.strict else {Severity.ERROR}
+        return not any(f.severity in failing for f in self.findings)
+
+
+ProgressCallback = Callable[[Migration], None]
+
+
+def check_directory(
+    directory: Path,
+    scratch: Callable[[], AbstractContextManager[str]] | None,
+    options: Options = Options(),
+    on_migration: ProgressCallback = lambda migration: None,
+) -> CheckReport:
+    """Lint ``directory`` and, when ``scratch`` opens a scratch URL, run the round trips.
+
+    ``scratch`` returns a context manager yielding the URL of an empty database. A directory
+    that does not even load is reported through its layout findings, with no round trip.
+    """
+    report = CheckReport(directory, options)
+    try:
+        migrations = load_directory(directory)
+    except MigrationFileError as error:
+        report.findings = layout_findings(error.problems)
+        return report
+    report.migrations = [(m.version, m.name) for m in migrations.migrations]
+    findings = lint(migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES)
+    if scratch is not None and options.round_trip:
+        with scratch() as url:
+            trip = RoundTrip(url, options, on_migration)
+            findings += trip.run(migrations)
+            report.reruns = trip.reruns
+            report.round_trip_done = True
+    report.findings = sorted(findings, key=_order)
+    return report
+
+
+def _order(finding: Finding) -> tuple[int, str, int, str]:
+    return (finding.version or 0, str(finding.path), finding.line or 0, finding.rule)
+
+
+class _Stop(Exception):
+    """The scratch database is no longer in a known state; later round trips are meaningless."""
+
+
+class RoundTrip:
+    """The round trips of one migration set on one scratch database."""
+
+    def __init__(self, url: str, options: Options, on_migration: ProgressCallback):
+        self.url = url
+        self.options = options
+        self.on_migration = on_migration
+        self.findings: list[Finding] = []
+        self.reruns: dict[int, Rerun] = {}
+
+    def run(self, migrations: MigrationSet) -> list[Finding]:
+        """Every migration's round trip, then all downs in reverse; returns the findings."""
+        with db.connect(self.url, purpose="check") as conn:
+            # A scratch database's durability does not matter; its commits should cost nothing.
+            conn.execute("SET synchronous_commit = off")
+            empty = load_schema(conn)
+            applied: list[Migration] = []
+            before = empty
+            try:
+                for migration in migrations.migrations:
+                    self.on_migration(migration)
+                    before = self._one(conn, migration, before)
+                    applied.append(migration)
+                self._all_down(conn, applied, empty)
+            except _Stop:
+                pass
+        return self.findings
+
+    # --- one migration --------------------------------------------------------------------
+
+    def _one(self, conn: psycopg.Connection, m: Migration, before: SchemaModel) -> SchemaModel:
+        self._apply(
+            conn, m, m.up, "up-fails", "the up file fails on the schema of the migrations before it"
+        )
+        after_up = load_schema(conn)
+        if m.down is None:
+            self._irreversible(m)
+            current = after_up
+        else:
+            current = self._down_and_up(conn, m, m.down, before, after_up)
+        self.reruns[m.version] = self._rerun(conn, m, current)
+        return current
+
+    def _down_and_up(
+        self,
+        conn: psycopg.Connection,
+        m: Migration,
+        down: Script,
+        before: SchemaModel,
+        after_up: SchemaModel,
+    ) -> SchemaModel:
+        self._apply(conn, m, down, "down-fails", "the down file fails right after its up")
+        after_down = load_schema(conn)
+        left = diff_models(before, after_down)
+        if left:
+            self._add(
+                m,
+                down,
+                "down-not-exact",
+                Severity.ERROR,
+                f"down of {m.label} does not return the schema to what it was before the up",
+                _describe_down(left),
+                why="a rollback that leaves objects behind or removes others is not a rollback",
+                instead="make the down drop exactly what the up creates, in reverse order",
+            )
+        self._apply(conn, m, m.up, "up-fails-after-down", "the up file fails after its down")
+        again = load_schema(conn)
+        changed = diff_models(after_up, again)
+        if changed:
+            self._add(
+                m,
+                m.up,
+                "up-differs-after-down",
+                Severity.ERROR,
+                f"up of {m.label} gives a different schema after up, down, up",
+                _describe(changed, "only after the first up", "only after up again"),
+                why="the down leaves state that changes what a second up does",
+                instead="make the down undo everything the up does",
+            )
+        return again
+
+    def _rerun(self, conn: psycopg.Connection, m: Migration, current: SchemaModel) -> Rerun:
+        promised = self.options.idempotent or Directive.IDEMPOTENT in m.up.directives
+        if m.up.no_transaction and not promised:
+            # Outside a transaction a re-run cannot be undone; only a promise justifies it.
+            return Rerun.NOT_RUN
+        outcome = (
+            self._rerun_autocommit(conn, m, current)
+            if m.up.no_transaction
+            else self._rerun_rolled_back(conn, m, current)
+        )
+        if outcome is Rerun.CHANGES:
+            self._add(
+                m,
+                m.up,
+                "rerun-changes-schema",
+                Severity.ERROR if promised else Severity.WARNING,
+                f"running the up of {m.label} a second time changes the schema again",
+                None,
+                why="a migration applied twice by accident (a restored ledger, a copied "
+                "file) silently creates duplicates",
+                instead="name every object, and guard with IF NOT EXISTS where it is meant "
+                "to be re-runnable",
+            )
+        elif outcome is Rerun.FAILS and promised:
+            self._add(
+                m,
+                m.up,
+                "not-idempotent",
+                Severity.ERROR,
+                f"{m.label} is declared re-runnable but fails when run a second time",
+                None,
+                why="the file (or the set) promises it is safe to run twice",
+                instead="use IF NOT EXISTS / IF EXISTS / CREATE OR REPLACE throughout, or "
+                "drop the promise",
+            )
+        return outcome
+
+    def _rerun_rolled_back(
+        self, conn: psycopg.Connection, m: Migration, current: SchemaModel
+    ) -> Rerun:
+        outcome = Rerun.FAILS
+        with conn.transaction(force_rollback=True):
+            try:
+                apply_script(conn, m.up)
+            except MigrationFailedError:
+                return Rerun.FAILS
+            outcome = Rerun.CHANGES if diff_models(current, load_schema(conn)) else Rerun.RERUNNABLE
+        return outcome
+
+    def _rerun_autocommit(
+        self, conn: psycopg.Connection, m: Migration, current: SchemaModel
+    ) -> Rerun:
+        try:
+            apply_script(conn, m.up)
+            outcome = Rerun.RERUNNABLE
+        except MigrationFailedError:
+            outcome = Rerun.FAILS
+        if diff_models(current, load_schema(conn)):
+            if outcome is Rerun.RERUNNABLE:
+                outcome = Rerun.CHANGES
+            self._add(
+                m,
+                m.up,
+                "round-trip-stopped",
+                Severity.ERROR,
+                f"re-running no-transaction {m.label} left the scratch schema changed; "
+                "later migrations were not round-tripped",
+                None,
+                why="outside a transaction a second run cannot be undone",
+                instead="make the file re-runnable, or drop its idempotent promise",
+            )
+            self.reruns[m.version] = outcome
+            raise _Stop
+        return outcome
+
+    def _irreversible(self, m: Migration) -> None:
+        self._add(
+            m,
+            m.up,
+            "irreversible",
+            Severity.ERROR if self.options.strict else Severity.INFO,
+            f"{m.label} is irreversible: no down file, so its round trip was not checked",
+            None,
+            why="down cannot pass this migration",
+            instead="write a down file if the change can be undone",
+        )
+
+    # --- the whole way back ---------------------------------------------------------------
+
+    def _all_down(
+        self, conn: psycopg.Connection, applied: list[Migration], empty: SchemaModel
+    ) -> None:
+        for m in reversed(applied):
+            if m.down is None:
+                return  # reported as irreversible already; the way back ends here
+            self._apply(
+                conn, m, m.down, "down-fails", "the down file fails on the way back to empty"
+            )
+        left = diff_models(empty, load_schema(conn))
+        if left and applied:
+            first = applied[0]
+            self._add(
+                first,
+                first.down or first.up,
+                "not-back-to-empty",
+                Severity.ERROR,
+                "rolling every migration back does not return the database to empty",
+                _describe_down(left),
+                why="down --all must leave nothing the migrations created",
+                instead="make each down drop what its up creates",
+            )
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _apply(
+        self, conn: psycopg.Connection, m: Migration, script: Script, rule: str, why: str
+    ) -> None:
+        try:
+            apply_script(conn, script)
+        except MigrationFailedError as error:
+            self.findings.append(
+                Finding(
+                    rule=rule,
+                    severity=Severity.ERROR,
+                    path=script.path,
+                    line=error.line,
+                    message=error.message.split(": ", 1)[-1],
+                    why=why,
+                    instead="fix the statement; later round trips depend on this one",
+                    version=m.version,
+                    detail=error.detail,
+                )
+            )
+            raise _Stop from None
+
+    def _add(
+        self,
+        m: Migration,
+        script: Script,
+        rule: str,
+        severity: Severity,
+        message: str,
+        detail: str | None,
+        *,
+        why: str,
+        instead: str,
+    ) -> None:
+        # A round trip involves both files, so a directive in either silences it.
+        silenced = m.up.disabled_rules | (m.down.disabled_rules if m.down else frozenset())
+        if rule in self.options.disabled or rule in silenced:
+            return
+        self.findings.append(
+            Finding(
+                rule=rule,
+                severity=severity,
+                path=script.path,
+                line=None,
+                message=message,
+                why=why,
+                instead=instead,
+                version=m.version,
+                detail=detail,
+            )
+        )
+
+
+def _describe_down(changes: list[Change]) -> str:
+    return _describe(changes, "removed too much", "left behind")
+
+
+def _describe(changes: list[Change], missing: str, unexpected: str) -> str:
+    """One line per change: what is missing, left over, or different."""
+    lines = []
+    for c in changes:
+        subject = f"{c.object_type} {c.name}"
+        if c.kind is ChangeKind.MISSING:
+            lines.append(f"{missing}: {subject}")
+        elif c.kind is ChangeKind.UNEXPECTED:
+            lines.append(f"{unexpected}: {subject}")
+        else:
+            lines.append(f"changed: {subject} {c.property}: {c.expected!r} -> {c.actual!r}")
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""``check``."""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from schemactl.cli import options as o
+
+if TYPE_CHECKING:
+    from schemactl.migrations import Migration
+
+
+def check(
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Fail on warnings and irreversible migrations too."),
+    ] = False,
+    idempotent: Annotated[
+        bool,
+        typer.Option(
+            "--idempotent",
+            help="Hold every migration to the re-run test, as if each declared "
+            "'-- schemactl:idempotent'.",
+        ),
+    ] = False,
+    lint_only: Annotated[
+        bool,
+        typer.Option("--lint-only", help="Only the static rules; no database at all."),
+    ] = False,
+    disable: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--disable", help="Rule ids to silence for the whole directory (repeat, or a,b)."
+        ),
+    ] = None,
+    scratch: o.ScratchMode = "auto",
+    scratch_url: o.ScratchUrl = None,
+    database_url: o.DatabaseUrl = None,
+    dir: o.Dir = None,
+    json: o.Json = False,
+    quiet: o.Quiet = False,
+    debug: o.Debug = False,
+) -> None:
+    """Prove a migration directory safe: lint it, then round-trip each migration on scratch."""
+    from schemactl import check as gate
+    from schemactl import config
+    from schemactl.errors import ExitCode
+    from schemactl.render import check as render_check
+    from schemactl.render import json as render_json
+    from schemactl.render.terminal import Terminal
+    from schemactl.scratch import open_scratch
+
+    settings = config.resolve(o.scratch_flags(database_url, dir, None, scratch_url))
+    disabled = frozenset(
+        rule.strip() for value in (disable or []) for rule in value.split(",") if rule.strip()
+    )
+    options = gate.Options(
+        strict=strict,
+        idempotent=idempotent or settings.idempotent,
+        disabled=disabled | settings.lint_disable,
+        round_trip=not lint_only,
+    )
+    terminal = Terminal(quiet=quiet)
+
+    def make_scratch() -> AbstractContextManager[str]:
+        return open_scratch(
+            scratch_url=settings.scratch_url, server_url=settings.database_url, mode=scratch
+        )
+
+    def progress(migration: Migration) -> None:
+        terminal.progress(f"round trip {migration.label}")
+
+    report = gate.check_directory(settings.dir, make_scratch, options, progress)
+    if json:
+        terminal.data(render_json.dumps(render_check.to_json(report)))
+    else:
+        render_check.human(terminal, report)
+    if os.environ.get("GITHUB_ACTIONS") == "true" and not json:
+        # Workflow commands are read from stdout; --json keeps stdout pure JSON.
+        for line in render_check.github_annotations(report):
+            typer.echo(line)
+    if not report.passed:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(check)

@@ -1,0 +1,134 @@
+"""Directory problems (what ``load_directory`` refuses) as findings with stable rule ids.
+
+``load_directory`` reports each problem as a sentence; this module recognises the sentences
+``schemactl.migrations`` writes, by their key phrases, and falls back to ``invalid-file`` for
+any it does not know, so a new kind of problem is still reported, only less precisely.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schemactl.errors import FileProblem
+from schemactl.lint.findings import Finding, Rule, Severity
+
+
+def _rule(rule_id: str, summary: str, why: str, instead: str) -> Rule:
+    return Rule(rule_id, Severity.ERROR, summary, why, instead)
+
+
+_STOPS = "schemactl refuses to run any migration from a directory that does not load"
+LAYOUT_RULES: tuple[tuple[re.Pattern[str], Rule], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), rule)
+    for pattern, rule in (
+        (
+            r"directory does not exist",
+            _rule("missing-directory", "the migration directory does not exist", _STOPS,
+                  "pass --dir, or set dir in schemactl.toml"),
+        ),
+        (
+            r"file name does not match",
+            _rule("bad-file-name", "a .sql file that looks like a migration is misnamed",
+                  "a misnamed file is silently never applied",
+                  "name it NNNN_lower_snake_name.up.sql or .down.sql"),
+        ),
+        (
+            r"^duplicate version",
+            _rule("duplicate-version", "two files share a version and direction",
+                  "schemactl cannot know which one to apply", "renumber one of them"),
+        ),
+        (
+            r"has no up file",
+            _rule("orphan-down", "a down file without its up file",
+                  "it is never run, and usually means the up was renamed or deleted",
+                  "rename it to match its up, or delete it"),
+        ),
+        (
+            r"name does not match its up",
+            _rule("mismatched-down-name", "a down file's name differs from its up's",
+                  "the pair reads as two different migrations", "give both files the same name"),
+        ),
+        (
+            r"has no down file",
+            _rule("missing-down", "an up file without a down file",
+                  "the migration cannot be rolled back",
+                  "add the down file, or declare '-- schemactl:irreversible' in the up"),
+        ),
+        (
+            r"declared irreversible",
+            _rule("irreversible-with-down", "a down file for an up declared irreversible",
+                  "the two say opposite things about rolling back",
+                  "delete the down file, or remove the irreversible directive"),
+        ),
+        (
+            r"^file is empty",
+            _rule("empty-file", "an empty migration file", "an empty file is almost always an "
+                  "unfinished migration", "write the migration, or a comment saying why it does "
+                  "nothing"),
+        ),
+        (
+            r"^unterminated",
+            _rule("unterminated", "an unterminated string, identifier, comment or body",
+                  "the rest of the file would be swallowed into it",
+                  "close the quote, comment or dollar-quoted body"),
+        ),
+        (
+            r"utf-8",
+            _rule("not-utf8", "a file that is not valid UTF-8",
+                  "schemactl cannot read it as PostgreSQL would", "save the file as UTF-8"),
+        ),
+        (
+            r"unknown directive",
+            _rule("unknown-directive", "an unknown '-- schemactl:' directive",
+                  "a misspelt directive would silently not apply",
+                  "use no-transaction, irreversible, idempotent or disable=RULE"),
+        ),
+        (
+            r"directives must come before",
+            _rule("misplaced-directive", "a directive after the first statement",
+                  "directives are only read from the leading comments",
+                  "move it to the top of the file"),
+        ),
+        (
+            r"transaction control statement",
+            _rule("transaction-control", "BEGIN, COMMIT or ROLLBACK in a migration",
+                  "schemactl runs each file in its own transaction with its ledger row; a "
+                  "COMMIT inside would break that", "remove it; use '-- schemactl:no-transaction' "
+                  "to run statements one by one"),
+        ),
+    )
+)  # fmt: skip
+
+INVALID_FILE = _rule(
+    "invalid-file",
+    "a migration file problem without a more precise rule",
+    _STOPS,
+    "fix the problem the message describes",
+)
+_VERSION = re.compile(r"^([0-9]+)_")
+
+
+def layout_rules() -> list[Rule]:
+    """Every layout rule, the fallback included."""
+    return [rule for _, rule in LAYOUT_RULES] + [INVALID_FILE]
+
+
+def classify(problem: FileProblem) -> Rule:
+    """The rule a problem falls under, ``invalid-file`` if none matches."""
+    return next((rule for p, rule in LAYOUT_RULES if p.search(problem.message)), INVALID_FILE)
+
+
+def layout_findings(problems: list[FileProblem]) -> list[Finding]:
+    """One error finding per directory problem, sorted like lint findings.
+
+    The version comes from the file name's numeric prefix when it has one.
+    """
+    findings = []
+    for problem in problems:
+        match = _VERSION.match(problem.path.name)
+        version = int(match.group(1)) if match else None
+        finding = classify(problem).finding(
+            problem.path, problem.message, line=problem.line, version=version
+        )
+        findings.append(finding)
+    return sorted(findings, key=lambda f: f.sort_key)

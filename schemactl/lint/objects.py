@@ -1,0 +1,293 @@
+"""What a statement does to named objects: creates, drops, renames or references them.
+
+``effects`` turns one statement into a tuple of ``Effect`` in the order PostgreSQL applies
+them (a table's creation comes before its self-references). A ``DO`` block's code is read for
+the objects it creates and drops, marked ``in_block``, since it usually runs them
+conditionally.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from schemactl.lint.alter import Action, ActionKind, alter_table
+from schemactl.lint.heads import Head, Kind, head
+from schemactl.lint.words import ObjectName, Words, object_name, words_of, words_of_text
+from schemactl.statements import Statement, UnterminatedError, split_statements
+
+
+class Change(enum.StrEnum):
+    """What a statement does to an object."""
+
+    CREATE = "create"
+    DROP = "drop"
+    RENAME = "rename"
+    REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One thing a statement does to one object.
+
+    ``parent`` is the table of an index, trigger, policy, column or constraint; ``tolerant`` is
+    IF [NOT] EXISTS or OR REPLACE; ``cascade`` a DROP ... CASCADE; ``new_name`` a rename's target.
+    """
+
+    change: Change
+    kind: Kind
+    name: ObjectName
+    parent: ObjectName | None = None
+    tolerant: bool = False
+    cascade: bool = False
+    new_name: ObjectName | None = None
+    in_block: bool = False
+
+    @property
+    def key(self) -> tuple[str, tuple[str, str], tuple[str, str] | None]:
+        """Identity of the object: its namespace family, name and (for sub-objects) table."""
+        parent = self.parent.key if self.parent and self.kind in _SUB_OBJECTS else None
+        return self.kind.family, self.name.key, parent
+
+    def same_object(self, other: Effect) -> bool:
+        """True if both effects are on one object (an unqualified name matches any schema)."""
+        if self.kind.family != other.kind.family or not self.name.same(other.name):
+            return False
+        if self.kind not in _SUB_OBJECTS:
+            return True
+        if self.parent is None or other.parent is None:
+            return False
+        return self.parent.same(other.parent)
+
+
+# Objects whose names are only unique within their table.
+_SUB_OBJECTS = frozenset({Kind.TRIGGER, Kind.POLICY, Kind.COLUMN, Kind.CONSTRAINT})
+
+
+def table_reference(name: ObjectName, *, tolerant: bool = False) -> Effect:
+    """A use of table ``name`` that fails if it does not exist (unless ``tolerant``)."""
+    return Effect(Change.REFERENCE, Kind.TABLE, name, tolerant=tolerant)
+
+
+@functools.lru_cache(maxsize=8192)
+def effects(statement: Statement) -> tuple[Effect, ...]:
+    """Everything ``statement`` creates, drops, renames or references, in order."""
+    words = words_of(statement)
+    found = list(effects_of_words(words))
+    if words.kw(0) == "do":
+        found.extend(_block_effects(words))
+    return tuple(found)
+
+
+def effects_of_words(words: Words) -> Iterator[Effect]:
+    """The effects of one statement's words (no DO-block reading)."""
+    found = head(words)
+    if found is not None and found.verb == "create":
+        yield from _create(words, found)
+    elif found is not None:
+        yield from _drop(words, found)
+    elif words.at(0, "alter", "table"):
+        yield from _alter_table(words)
+    elif words.kw(0) == "alter":
+        yield from _alter_other(words)
+    else:
+        yield from _dml_references(words)
+
+
+def _create(words: Words, h: Head) -> Iterator[Effect]:
+    i = h.name_at
+    if h.kind is Kind.INDEX:
+        yield from _create_index(words, h)
+        return
+    name, after = words.name(i)
+    if name is None or (h.kind is Kind.SCHEMA and words.kw(i) == "authorization"):
+        return
+    if h.kind in (Kind.TRIGGER, Kind.POLICY):
+        on = words.find("on", after)
+        table, _ = words.name(on + 1) if on is not None else (None, 0)
+        if table is not None:
+            yield table_reference(table)
+            yield Effect(Change.CREATE, h.kind, name, table, tolerant=h.tolerant)
+        return
+    yield Effect(Change.CREATE, h.kind, name, tolerant=h.tolerant)
+    if h.kind in (Kind.TABLE, Kind.FOREIGN_TABLE):
+        yield from _table_references(words, after)
+
+
+def _create_index(words: Words, h: Head) -> Iterator[Effect]:
+    on = words.find("on", h.name_at)
+    if on is None:
+        return
+    name, _ = words.name(h.name_at) if on > h.name_at else (None, 0)
+    table, _ = words.name(words.skip(on + 1, "only"))
+    if table is None:
+        return
+    yield table_reference(table)
+    if name is not None:
+        # An index lives in its table's schema, whatever the search path says.
+        name = ObjectName(name.schema or table.schema, name.name, name.text)
+        yield Effect(Change.CREATE, Kind.INDEX, name, table, tolerant=h.tolerant)
+
+
+def creates_unnamed_index(words: Words) -> bool:
+    """True for ``CREATE INDEX ON ...``, whose name PostgreSQL makes up."""
+    found = head(words)
+    if found is None or found.verb != "create" or found.kind is not Kind.INDEX:
+        return False
+    return words.kw(found.name_at) == "on"
+
+
+def _table_references(words: Words, start: int, stop: int | None = None) -> Iterator[Effect]:
+    """Tables named by REFERENCES, PARTITION OF, LIKE and INHERITS in ``[start, stop)``."""
+    stop = len(words) if stop is None else stop
+    for i in range(start, stop):
+        keyword = words.kw(i)
+        # LIKE names a table only as a table element, never inside an expression.
+        like = keyword == "like" and (words.is_text(i - 1, "(") or words.is_text(i - 1, ","))
+        if keyword == "references" or like or words.at(i, "partition", "of"):
+            table, _ = words.name(i + (2 if keyword == "partition" else 1))
+            if table is not None:
+                yield table_reference(table)
+        elif keyword == "inherits" and words.is_open(i + 1):
+            for a, _b in words.split(i + 2, words.after_group(i + 1) - 1):
+                parent, _ = words.name(a)
+                if parent is not None:
+                    yield table_reference(parent)
+
+
+def _drop(words: Words, h: Head) -> Iterator[Effect]:
+    cascade = words.kw(len(words) - 1) == "cascade"
+    if h.kind in (Kind.TRIGGER, Kind.POLICY):
+        name, after = words.name(h.name_at)
+        on = words.find("on", after)
+        table, _ = words.name(on + 1) if on is not None else (None, 0)
+        if name is not None and table is not None:
+            yield table_reference(table, tolerant=h.tolerant)
+            yield Effect(Change.DROP, h.kind, name, table, tolerant=h.tolerant)
+        return
+    for a, _b in words.split(h.name_at, len(words)):
+        name, _ = words.name(a)
+        if name is None:
+            continue
+        if h.kind in (Kind.TABLE, Kind.FOREIGN_TABLE) and not h.tolerant:
+            # Dropping a table that is not there fails like any other reference to it.
+            yield table_reference(name)
+        yield Effect(Change.DROP, h.kind, name, tolerant=h.tolerant, cascade=cascade)
+
+
+def _alter_table(words: Words) -> Iterator[Effect]:
+    parsed = alter_table(words)
+    if parsed is None:
+        return
+    table = parsed.table
+    yield table_reference(table, tolerant=parsed.tolerant)
+    for action in parsed.actions:
+        yield from _action_effects(action, table)
+        if action.kind in (ActionKind.ADD_COLUMN, ActionKind.ADD_CONSTRAINT):
+            yield from _table_references(words, action.start, action.stop)
+
+
+def _action_effects(action: Action, table: ObjectName) -> Iterator[Effect]:
+    subject = ObjectName(None, action.subject, action.subject) if action.subject else None
+    simple = {
+        ActionKind.ADD_COLUMN: (Change.CREATE, Kind.COLUMN),
+        ActionKind.DROP_COLUMN: (Change.DROP, Kind.COLUMN),
+        ActionKind.ADD_CONSTRAINT: (Change.CREATE, Kind.CONSTRAINT),
+        ActionKind.DROP_CONSTRAINT: (Change.DROP, Kind.CONSTRAINT),
+    }
+    if action.kind in simple and subject:
+        change, kind = simple[action.kind]
+        yield Effect(change, kind, subject, table, tolerant=action.tolerant)
+    elif action.kind is ActionKind.RENAME_TABLE and action.new_name:
+        new = ObjectName(table.schema, action.new_name, action.new_name)
+        yield Effect(Change.RENAME, Kind.TABLE, table, new_name=new)
+    elif action.kind in (ActionKind.RENAME_COLUMN, ActionKind.RENAME_CONSTRAINT):
+        kind = Kind.COLUMN if action.kind is ActionKind.RENAME_COLUMN else Kind.CONSTRAINT
+        if subject and action.new_name:
+            new = ObjectName(None, action.new_name, action.new_name)
+            yield Effect(Change.RENAME, kind, subject, table, new_name=new)
+
+
+_RENAMEABLE = (
+    (("materialized", "view"), Kind.MATERIALIZED_VIEW),
+    (("view",), Kind.VIEW),
+    (("index",), Kind.INDEX),
+    (("sequence",), Kind.SEQUENCE),
+    (("type",), Kind.TYPE),
+    (("domain",), Kind.DOMAIN),
+    (("function",), Kind.FUNCTION),
+    (("procedure",), Kind.PROCEDURE),
+    (("schema",), Kind.SCHEMA),
+)
+
+
+def _alter_other(words: Words) -> Iterator[Effect]:
+    """``ALTER <kind> name ... RENAME TO new`` for the kinds that are not tables."""
+    for spelling, kind in _RENAMEABLE:
+        if not words.at(1, *spelling):
+            continue
+        i = words.skip(1 + len(spelling), "if", "exists")
+        name, _ = words.name(i)
+        rename = words.find("rename", i)
+        if name is not None and rename is not None and words.at(rename + 1, "to"):
+            new, _ = words.name(rename + 2)
+            if new is not None:
+                new = ObjectName(name.schema, new.name, new.text)
+                yield Effect(Change.RENAME, kind, name, new_name=new)
+        return
+
+
+def _dml_references(words: Words) -> Iterator[Effect]:
+    """Tables that INSERT, UPDATE, DELETE, TRUNCATE, COMMENT ON and LOCK name."""
+    first = words.kw(0)
+    start: int | None = None
+    if words.at(0, "insert", "into") or words.at(0, "delete", "from"):
+        start = words.skip(2, "only")
+    elif first == "update":
+        start = words.skip(1, "only")
+    elif first in ("truncate", "lock"):
+        start = words.skip(words.skip(1, "table"), "only")
+    elif words.at(0, "comment", "on", "table"):
+        start = 3
+    elif words.at(0, "comment", "on", "column"):
+        yield from _comment_on_column(words)
+        return
+    if start is None:
+        return
+    if first == "truncate":
+        for a, _b in words.split(start, len(words)):
+            name, _ = words.name(words.skip(a, "only"))
+            if name is not None and name.name not in ("cascade", "restrict"):
+                yield table_reference(name)
+        return
+    name, _ = words.name(start)
+    if name is not None:
+        yield table_reference(name)
+
+
+def _comment_on_column(words: Words) -> Iterator[Effect]:
+    parts, _ = words.path(3)
+    if len(parts) >= 2:
+        yield table_reference(object_name(parts[:-1]))
+
+
+def _block_effects(words: Words) -> Iterator[Effect]:
+    """CREATE and DROP statements inside a DO block's code (references are not read)."""
+    for text in words.body_texts():
+        for statement in _block_statements(text):
+            inner = words_of_text(statement.text)
+            start = next((i for i in range(len(inner)) if inner.kw(i) in ("create", "drop")), None)
+            if start is None:
+                continue
+            for effect in effects_of_words(inner.tail(start)):
+                if effect.change is not Change.REFERENCE:
+                    yield replace(effect, in_block=True)
+
+
+def _block_statements(text: str) -> list[Statement]:
+    try:
+        return split_statements(text)
+    except UnterminatedError:
+        return []

@@ -1,0 +1,75 @@
+"""down-drops-unknown: a down file drops something its up file did not create."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from schemactl.lint.columns import SERIAL_TYPES
+from schemactl.lint.context import LintContext, Located
+from schemactl.lint.findings import Finding, Rule, Severity
+from schemactl.lint.heads import RELATIONS, Kind
+from schemactl.lint.objects import Change, Effect, creates_unnamed_index
+from schemactl.lint.reversal import among, made_by
+from schemactl.lint.words import words_of
+from schemactl.migrations import Migration, Script
+
+RULE = Rule(
+    id="down-drops-unknown",
+    severity=Severity.ERROR,
+    summary="a down file drops an object its up file does not create",
+    why="rolling back would destroy something that existed before the migration (often a "
+    "copy-paste slip: the up creates a, the down drops b)",
+    instead="drop exactly what the up creates, and restore what it changed",
+)
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    """Each DROP in a down file of an object its up does not leave behind.
+
+    Dropping part of a table the up creates is fine; so is dropping an object the down made
+    itself (renamed away, say), an index when the up creates one without a name, and a
+    sequence when the up adds a serial or identity column.
+    """
+    for migration in ctx.migrations.migrations:
+        if migration.down is None:
+            continue
+        made = made_by(migration.up)
+        implicit = _implicit_kinds(ctx, migration.up)
+        own: list[Effect] = []
+        for statement in migration.down.statements:
+            at = Located(migration, migration.down, statement)
+            for effect in at.effects:
+                if effect.change is Change.DROP and not _accounted(effect, made, own, implicit):
+                    yield at.finding(RULE, _message(effect, migration))
+                if effect.change is Change.CREATE:
+                    own.append(effect)
+                elif effect.change is Change.RENAME and effect.new_name:
+                    own.append(replace(effect, name=effect.new_name))
+
+
+def _accounted(effect: Effect, made: list[Effect], own: list[Effect], implicit: set[Kind]) -> bool:
+    if effect.kind in implicit or effect.kind is Kind.CONSTRAINT:
+        return True
+    if among(effect, made) or among(effect, own):
+        return True
+    parent = effect.parent
+    return parent is not None and any(m.kind in RELATIONS and m.name.same(parent) for m in made)
+
+
+def _implicit_kinds(ctx: LintContext, up: Script) -> set[Kind]:
+    """Kinds the up may create under names PostgreSQL makes up."""
+    kinds: set[Kind] = set()
+    if any(creates_unnamed_index(words_of(s)) for s in up.statements):
+        kinds.add(Kind.INDEX)
+    for at, _, column in ctx.column_definitions():
+        if at.script is up and (column.base_type in SERIAL_TYPES or column.identity):
+            kinds.add(Kind.SEQUENCE)
+    return kinds
+
+
+def _message(effect: Effect, migration: Migration) -> str:
+    what = f"{effect.kind.value} {effect.name}"
+    if effect.parent is not None:
+        what += f" on {effect.parent}"
+    return f"down drops {what}, which {migration.up.path.name} does not create"

@@ -1,0 +1,31 @@
+"""multi-statement-no-transaction: a no-transaction file with more than one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schemactl.lint.context import LintContext
+from schemactl.lint.findings import Finding, Rule, Severity
+
+RULE = Rule(
+    id="multi-statement-no-transaction",
+    severity=Severity.WARNING,
+    summary="a no-transaction file runs several statements one by one",
+    why="if a later statement fails, the earlier ones stay applied and the migration is left dirty",
+    instead="give each statement that needs no transaction a file of its own",
+)
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    """One finding per no-transaction file (up or down) with two or more statements."""
+    for migration, script in ctx.scripts():
+        count = len(script.statements)
+        if not script.no_transaction or count < 2:
+            continue
+        yield RULE.finding(
+            script.path,
+            f"no-transaction file {script.path.name} runs {count} statements one by one; "
+            "a failure after the first leaves it half done",
+            line=script.statements[1].line,
+            version=migration.version,
+        )
