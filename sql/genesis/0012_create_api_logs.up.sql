@@ -13,7 +13,7 @@ CREATE TABLE api_logs (
     response_body text,
     latency_ms    integer,
     user_agent    text,
-    ip_address    inet,
+    ip_address    varchar(45),
     created_at    timestamptz  NOT NULL DEFAULT now(),
     CONSTRAINT api_logs_pkey PRIMARY KEY (id),
     CONSTRAINT api_logs_request_id_key UNIQUE (request_id),
@@ -42,5 +42,5 @@ COMMENT ON COLUMN api_logs.status_code IS 'HTTP status code of the response.';
 COMMENT ON COLUMN api_logs.response_body IS 'Response body.';
 COMMENT ON COLUMN api_logs.latency_ms IS 'Time to serve the request in milliseconds.';
 COMMENT ON COLUMN api_logs.user_agent IS 'User-Agent header.';
-COMMENT ON COLUMN api_logs.ip_address IS 'Client IP address (IPv4 or IPv6).';
+COMMENT ON COLUMN api_logs.ip_address IS 'Client IP address as received (IPv4 or IPv6 text form, up to 45 characters).';
 COMMENT ON COLUMN api_logs.created_at IS 'When the request was logged.';

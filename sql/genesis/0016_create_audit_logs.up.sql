@@ -6,7 +6,7 @@ CREATE TABLE audit_logs (
     resource_id   varchar(255),
     user_id       uuid,
     changes       jsonb,
-    ip_address    inet,
+    ip_address    varchar(45),
     user_agent    text,
     created_at    timestamptz  NOT NULL DEFAULT now(),
     CONSTRAINT audit_logs_pkey PRIMARY KEY (id)
@@ -27,6 +27,6 @@ COMMENT ON COLUMN audit_logs.resource_type IS 'Type of the resource acted on.';
 COMMENT ON COLUMN audit_logs.resource_id IS 'Id of the resource acted on.';
 COMMENT ON COLUMN audit_logs.user_id IS 'Acting user (users.id), NULL for the system; kept after the user is deleted; not a foreign key.';
 COMMENT ON COLUMN audit_logs.changes IS 'What changed (JSON).';
-COMMENT ON COLUMN audit_logs.ip_address IS 'Client IP address (IPv4 or IPv6).';
+COMMENT ON COLUMN audit_logs.ip_address IS 'Client IP address as received (IPv4 or IPv6 text form, up to 45 characters).';
 COMMENT ON COLUMN audit_logs.user_agent IS 'User-Agent of the client.';
 COMMENT ON COLUMN audit_logs.created_at IS 'When the action happened.';

@@ -79,7 +79,7 @@ CREATE TABLE public.api_logs (
     response_body text,
     latency_ms integer,
     user_agent text,
-    ip_address inet,
+    ip_address character varying(45),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT api_logs_latency_ms_check CHECK (latency_ms >= 0),
     CONSTRAINT api_logs_pkey PRIMARY KEY (id),
@@ -115,7 +115,7 @@ COMMENT ON COLUMN public.api_logs.latency_ms IS 'Time to serve the request in mi
 
 COMMENT ON COLUMN public.api_logs.user_agent IS 'User-Agent header.';
 
-COMMENT ON COLUMN public.api_logs.ip_address IS 'Client IP address (IPv4 or IPv6).';
+COMMENT ON COLUMN public.api_logs.ip_address IS 'Client IP address as received (IPv4 or IPv6 text form, up to 45 characters).';
 
 COMMENT ON COLUMN public.api_logs.created_at IS 'When the request was logged.';
 
@@ -126,7 +126,7 @@ CREATE TABLE public.audit_logs (
     resource_id character varying(255),
     user_id uuid,
     changes jsonb,
-    ip_address inet,
+    ip_address character varying(45),
     user_agent text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT audit_logs_pkey PRIMARY KEY (id)
@@ -146,7 +146,7 @@ COMMENT ON COLUMN public.audit_logs.user_id IS 'Acting user (users.id), NULL for
 
 COMMENT ON COLUMN public.audit_logs.changes IS 'What changed (JSON).';
 
-COMMENT ON COLUMN public.audit_logs.ip_address IS 'Client IP address (IPv4 or IPv6).';
+COMMENT ON COLUMN public.audit_logs.ip_address IS 'Client IP address as received (IPv4 or IPv6 text form, up to 45 characters).';
 
 COMMENT ON COLUMN public.audit_logs.user_agent IS 'User-Agent of the client.';
 

@@ -24,10 +24,12 @@ CREATE TABLE projects (
     CONSTRAINT projects_progress_check CHECK (progress >= 0 AND progress <= 100)
 );
 
--- (user_id, status) also serves lookups by user_id alone, so no separate user_id index.
+CREATE INDEX idx_projects_user ON projects (user_id);
+-- Index strategy: a user's projects by status.
 CREATE INDEX idx_projects_user_status ON projects (user_id, status);
 CREATE INDEX idx_projects_status ON projects (status);
 CREATE INDEX idx_projects_created ON projects (created_at DESC);
+-- Index strategy: containment queries (@>) on the input configuration.
 CREATE INDEX idx_projects_input_config_gin ON projects USING gin (input_config);
 
 CREATE TRIGGER projects_set_updated_at

@@ -17,9 +17,11 @@ CREATE TABLE material_packages (
         CHECK (status IN ('generating', 'completed', 'failed'))
 );
 
--- The unique key (project_id, version) already serves lookups by project_id alone.
-CREATE INDEX idx_material_packages_project_active ON material_packages (project_id, is_active);
+CREATE INDEX idx_material_packages_project ON material_packages (project_id);
 CREATE INDEX idx_material_packages_active ON material_packages (is_active);
+-- Index strategy: a project's active version.
+CREATE INDEX idx_material_packages_project_active ON material_packages (project_id, is_active);
+-- Index strategy: containment queries (@>) on the generated materials.
 CREATE INDEX idx_material_packages_materials_gin ON material_packages USING gin (materials);
 
 COMMENT ON TABLE material_packages IS 'Material packages: one row per generated version of a project''s materials (story, characters, scenes, storyboards).';

@@ -24,10 +24,11 @@ CREATE TABLE candidates (
         CHECK (candidate_type IN ('image', 'video', 'voice', 'music'))
 );
 
--- (project_id, target_type, target_id) also serves lookups by project_id alone.
-CREATE INDEX idx_candidates_project_target ON candidates (project_id, target_type, target_id);
+CREATE INDEX idx_candidates_project ON candidates (project_id);
 CREATE INDEX idx_candidates_target ON candidates (target_type, target_id);
 CREATE INDEX idx_candidates_selected ON candidates (is_selected);
+-- Index strategy: one element's candidates within a project.
+CREATE INDEX idx_candidates_project_target ON candidates (project_id, target_type, target_id);
 -- Foreign-key index: deleting a material package sets material_package_id to NULL here.
 CREATE INDEX idx_candidates_material_package ON candidates (material_package_id);
 

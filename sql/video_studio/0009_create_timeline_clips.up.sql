@@ -25,11 +25,13 @@ CREATE TABLE timeline_clips (
         REFERENCES candidates (id) ON DELETE SET NULL,
     CONSTRAINT timeline_clips_selected_video_id_fkey FOREIGN KEY (selected_video_id)
         REFERENCES candidates (id) ON DELETE SET NULL,
-    -- Its index also serves lookups by project_id alone.
+    -- Also the index strategy's "unique index on project_id + shot_number"; the design's
+    -- idx_timeline_clips_shot on the same columns would duplicate it and is not created.
     CONSTRAINT timeline_clips_project_id_shot_number_key UNIQUE (project_id, shot_number),
     CONSTRAINT timeline_clips_clip_type_check CHECK (clip_type IN ('image', 'video'))
 );
 
+CREATE INDEX idx_timeline_clips_project ON timeline_clips (project_id);
 -- Foreign-key indexes: deleting a material package or a candidate sets these columns to NULL.
 CREATE INDEX idx_timeline_clips_material_package ON timeline_clips (material_package_id);
 CREATE INDEX idx_timeline_clips_selected_image ON timeline_clips (selected_image_id);

@@ -708,6 +708,8 @@ CREATE INDEX idx_audio_configs_type ON public.audio_configs USING btree (audio_t
 
 CREATE INDEX idx_candidates_material_package ON public.candidates USING btree (material_package_id);
 
+CREATE INDEX idx_candidates_project ON public.candidates USING btree (project_id);
+
 CREATE INDEX idx_candidates_project_target ON public.candidates USING btree (project_id, target_type, target_id);
 
 CREATE INDEX idx_candidates_selected ON public.candidates USING btree (is_selected);
@@ -734,6 +736,8 @@ CREATE INDEX idx_material_packages_active ON public.material_packages USING btre
 
 CREATE INDEX idx_material_packages_materials_gin ON public.material_packages USING gin (materials);
 
+CREATE INDEX idx_material_packages_project ON public.material_packages USING btree (project_id);
+
 CREATE INDEX idx_material_packages_project_active ON public.material_packages USING btree (project_id, is_active);
 
 CREATE INDEX idx_modifications_created_by ON public.modifications USING btree (created_by);
@@ -754,11 +758,15 @@ CREATE INDEX idx_projects_input_config_gin ON public.projects USING gin (input_c
 
 CREATE INDEX idx_projects_status ON public.projects USING btree (status);
 
+CREATE INDEX idx_projects_user ON public.projects USING btree (user_id);
+
 CREATE INDEX idx_projects_user_status ON public.projects USING btree (user_id, status);
 
 CREATE INDEX idx_sessions_user ON public.sessions USING btree (user_id);
 
 CREATE INDEX idx_timeline_clips_material_package ON public.timeline_clips USING btree (material_package_id);
+
+CREATE INDEX idx_timeline_clips_project ON public.timeline_clips USING btree (project_id);
 
 CREATE INDEX idx_timeline_clips_selected_image ON public.timeline_clips USING btree (selected_image_id);
 

@@ -477,14 +477,32 @@ def test_api_log_accepts_unknown_session_and_long_path(db: psycopg.Connection) -
     assert one(db, "SELECT length(path) FROM api_logs WHERE request_id = 'r-404'") == len(path)
 
 
-def test_ip_addresses_must_be_valid(db: psycopg.Connection) -> None:
+@pytest.mark.parametrize("address", ["10.0.0.1", "2001:db8::1", "unknown", "::ffff:192.0.2.128"])
+def test_logs_record_the_client_address_as_received(db: psycopg.Connection, address: str) -> None:
     db.execute(
-        "INSERT INTO audit_logs (action, resource_type, ip_address) VALUES ('a', 'r', '10.0.0.1')"
+        "INSERT INTO audit_logs (action, resource_type, ip_address) VALUES ('a', 'r', %s)",
+        (address,),
     )
-    assert count(db, "audit_logs", "ip_address << '10.0.0.0/8'") == 1
-    with pytest.raises(errors.InvalidTextRepresentation):
+    db.execute(
+        "INSERT INTO api_logs (request_id, method, path, status_code, ip_address)"
+        " VALUES ('r-1', 'GET', '/', 200, %s)",
+        (address,),
+    )
+    assert count(db, "audit_logs", "ip_address = %s", (address,)) == 1
+    assert count(db, "api_logs", "ip_address = %s", (address,)) == 1
+
+
+def test_ip_address_keeps_the_designs_width(db: psycopg.Connection) -> None:
+    longest_ipv6 = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
+    assert len(longest_ipv6) == 45
+    db.execute(
+        "INSERT INTO audit_logs (action, resource_type, ip_address) VALUES ('a', 'r', %s)",
+        (longest_ipv6,),
+    )
+    with pytest.raises(errors.StringDataRightTruncation):
         db.execute(
-            "INSERT INTO audit_logs (action, resource_type, ip_address) VALUES ('a', 'r', '999.1')"
+            "INSERT INTO audit_logs (action, resource_type, ip_address) VALUES ('a', 'r', %s)",
+            (longest_ipv6 + "0",),
         )
 
 

@@ -636,6 +636,59 @@ def test_jsonb_containment_queries_work_on_gin_indexed_columns(db: psycopg.Conne
     assert names == [("Narrator",)]
 
 
+# Every index of the design's DDL, except idx_users_email, idx_sessions_token and
+# idx_timeline_clips_shot, which would duplicate a unique constraint.
+DESIGN_INDEXES = {
+    "idx_projects_user": "(user_id)",
+    "idx_projects_status": "(status)",
+    "idx_projects_created": "(created_at DESC)",
+    "idx_attachments_project": "(project_id)",
+    "idx_attachments_category": "(file_category)",
+    "idx_material_packages_project": "(project_id)",
+    "idx_material_packages_active": "(is_active)",
+    "idx_generation_tasks_package": "(material_package_id)",
+    "idx_generation_tasks_status": "(status)",
+    "idx_candidates_project": "(project_id)",
+    "idx_candidates_target": "(target_type, target_id)",
+    "idx_candidates_selected": "(is_selected)",
+    "idx_timeline_clips_project": "(project_id)",
+    "idx_audio_configs_project": "(project_id)",
+    "idx_audio_configs_clip": "(clip_id)",
+    "idx_audio_configs_type": "(audio_type)",
+    "idx_export_tasks_project": "(project_id)",
+    "idx_export_tasks_status": "(status)",
+    "idx_export_tasks_created": "(created_at DESC)",
+    "idx_export_files_task": "(export_task_id)",
+    "idx_assets_user": "(user_id)",
+    "idx_assets_type": "(asset_type)",
+    "idx_assets_preset": "(is_preset)",
+    "idx_assets_usage": "(usage_count DESC)",
+    "idx_conversations_project": "(project_id)",
+    "idx_modifications_project": "(project_id)",
+    "idx_modifications_element": "(element_type, element_id)",
+    "idx_sessions_user": "(user_id)",
+    "idx_operations_user": "(user_id)",
+    "idx_operations_target": "(target_type, target_id)",
+    "idx_operations_created": "(created_at DESC)",
+}
+
+
+def test_design_indexes_exist_on_their_columns(db: psycopg.Connection) -> None:
+    definitions = dict(
+        db.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        ).fetchall()
+    )
+    for name, columns in DESIGN_INDEXES.items():
+        assert name in definitions, name
+        assert definitions[name].endswith(f"USING btree {columns}"), definitions[name]
+    unique = db.execute(
+        """SELECT pg_get_constraintdef(oid) FROM pg_constraint
+           WHERE conname = 'timeline_clips_project_id_shot_number_key'"""
+    ).fetchone()
+    assert unique == ("UNIQUE (project_id, shot_number)",)
+
+
 def test_no_index_duplicates_a_unique_constraint(db: psycopg.Connection) -> None:
     duplicates = db.execute(
         """SELECT a.indexrelid::regclass::text, b.indexrelid::regclass::text
@@ -649,4 +702,11 @@ def test_no_index_duplicates_a_unique_constraint(db: psycopg.Connection) -> None
            WHERE n.nspname = 'public'"""
     ).fetchall()
     assert duplicates == []
-    assert count(db, "pg_indexes", "indexname IN ('idx_users_email', 'idx_sessions_token')") == 0
+    assert (
+        count(
+            db,
+            "pg_indexes",
+            "indexname IN ('idx_users_email', 'idx_sessions_token', 'idx_timeline_clips_shot')",
+        )
+        == 0
+    )

@@ -6,6 +6,7 @@ every up file declares ``-- schemactl:idempotent`` and running it again changes 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -17,8 +18,15 @@ import pytest
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
+from schemactl import operations
 from schemactl.migrations import Directive, load_directory
-from tests.sets.conftest import SQL_ROOT, up_files
+from tests.sets.conftest import (
+    SQL_ROOT,
+    catalog_snapshot,
+    settings_for,
+    snapshot_differences,
+    up_files,
+)
 
 UP_FILES = up_files("z_image")
 
@@ -97,56 +105,6 @@ def make_task(
 
 # -- the design's "safe to run twice" promise ------------------------------------------------
 
-SNAPSHOT_QUERIES = {
-    "relations": """
-        SELECT c.relname, c.relkind
-          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = 'public' ORDER BY 1""",
-    "columns": """
-        SELECT c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
-               a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
-          FROM pg_attribute a
-          JOIN pg_class c ON c.oid = a.attrelid
-          JOIN pg_namespace n ON n.oid = c.relnamespace
-          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-         WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped
-         ORDER BY 1, 2""",
-    "constraints": """
-        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
-          FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2""",
-    "indexes": """
-        SELECT tablename, indexname, indexdef FROM pg_indexes
-         WHERE schemaname = 'public' ORDER BY 1, 2""",
-    "triggers": """
-        SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid), tgenabled
-          FROM pg_trigger
-         WHERE NOT tgisinternal AND tgrelid IN
-               (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
-         ORDER BY 1, 2""",
-    "functions": """
-        SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid)
-          FROM pg_proc p
-         WHERE p.pronamespace = 'public'::regnamespace AND p.prokind = 'f'
-           AND NOT EXISTS (SELECT FROM pg_depend d
-                            WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                              AND d.deptype = 'e')
-         ORDER BY 1""",
-    "comments": """
-        SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description
-          FROM pg_description d
-         WHERE (d.classoid = 'pg_class'::regclass AND d.objoid IN
-                   (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace))
-            OR (d.classoid = 'pg_proc'::regclass AND d.objoid IN
-                   (SELECT oid FROM pg_proc WHERE pronamespace = 'public'::regnamespace))
-         ORDER BY 1""",
-    "extensions": "SELECT extname, extversion FROM pg_extension ORDER BY 1",
-}
-
-
-def catalog_snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[Any, ...]]]:
-    """What the public schema holds, without OIDs, so that a re-created object compares equal."""
-    return {name: conn.execute(query).fetchall() for name, query in SNAPSHOT_QUERIES.items()}
-
 
 @pytest.mark.parametrize("path", UP_FILES, ids=[p.name for p in UP_FILES])
 def test_up_file_declares_itself_idempotent_on_its_first_line(path: Path) -> None:
@@ -159,12 +117,44 @@ def test_schemactl_reads_the_idempotent_directive_on_every_up_file() -> None:
     assert all(Directive.IDEMPOTENT in m.up.directives for m in migrations)
 
 
+RERUNNABLE_UP = re.compile(
+    r"^(create (unique )?index if not exists |create (table|extension) if not exists "
+    r"|create or replace (function|trigger) |comment on )"
+)
+
+
+def test_every_statement_is_written_to_be_run_again() -> None:
+    """IF NOT EXISTS / OR REPLACE in every up, IF EXISTS in every down."""
+    for migration in load_directory(SQL_ROOT / "z_image").migrations:
+        assert migration.down is not None
+        for statement in migration.up.statements:
+            text = " ".join(statement.text.split()).lower()
+            assert RERUNNABLE_UP.match(text), f"{migration.up.path.name}: {text[:70]}"
+        for statement in migration.down.statements:
+            text = " ".join(statement.text.split()).lower()
+            assert re.match(r"^drop (table|function|extension) if exists ", text), text
+
+
 @pytest.mark.parametrize("path", UP_FILES, ids=[p.name for p in UP_FILES])
-def test_running_an_up_file_again_changes_nothing(db: psycopg.Connection, path: Path) -> None:
+def test_running_an_up_file_again_on_top_of_itself_changes_nothing(
+    conn: psycopg.Connection, path: Path
+) -> None:
+    """schemactl applies the set up to this file; the file then runs twice more by hand."""
+    operations.up(settings_for(conn, "z_image"), to=int(path.name.split("_", 1)[0]))
+    before = catalog_snapshot(conn)
+    assert before["objects"], "nothing was applied"
+    for _ in range(2):
+        conn.execute(path.read_text(encoding="utf-8"))
+        assert snapshot_differences(before, catalog_snapshot(conn)) == {}
+
+
+@pytest.mark.parametrize("path", UP_FILES, ids=[p.name for p in UP_FILES])
+def test_running_an_up_file_again_on_the_whole_set_changes_nothing(
+    db: psycopg.Connection, path: Path
+) -> None:
     before = catalog_snapshot(db)
-    assert before["relations"], "the set was not applied"
     db.execute(path.read_text(encoding="utf-8"))
-    assert catalog_snapshot(db) == before
+    assert snapshot_differences(before, catalog_snapshot(db)) == {}
 
 
 def test_running_an_up_file_again_keeps_the_data(db: psycopg.Connection) -> None:
