@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 
 from schemactl import db
-from schemactl.catalog.load import load_schema
+from schemactl.catalog.load import fingerprint, load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.diff import Change, ChangeKind, diff_models
 from schemactl.errors import MigrationFailedError, MigrationFileError
@@ -127,8 +127,27 @@ class _Stop(Exception):
     """The scratch database is no longer in a known state; later round trips are meaningless."""
 
 
+class _Differs(Exception):
+    """A digest changed where it should not have: look again with full models."""
+
+
+@dataclass
+class _State:
+    """A schema state of the scratch database: its digest, and its model once loaded."""
+
+    digest: str
+    model: SchemaModel | None = None
+
+
 class RoundTrip:
-    """The round trips of one migration set on one scratch database."""
+    """The round trips of one migration set on one scratch database.
+
+    Digests (``fingerprint``: one cheap query) decide the common case, where every step
+    gives back what it should. Only when a digest differs are full models loaded and
+    compared, which is also what names the objects in a finding. A migration whose files
+    both run in transactions makes its whole round trip in one transaction, so a differing
+    digest can roll back to the state before it and go again with models.
+    """
 
     def __init__(self, url: str, options: Options, on_migration: ProgressCallback):
         self.url = url
@@ -142,13 +161,13 @@ class RoundTrip:
         with db.connect(self.url, purpose="check") as conn:
             # A scratch database's durability does not matter; its commits should cost nothing.
             conn.execute("SET synchronous_commit = off")
-            empty = load_schema(conn)
+            empty = _State(fingerprint(conn), load_schema(conn))
             applied: list[Migration] = []
-            before = empty
+            state = empty
             try:
                 for migration in migrations.migrations:
                     self.on_migration(migration)
-                    before = self._one(conn, migration, before)
+                    state = self._one(conn, migration, state)
                     applied.append(migration)
                 self._all_down(conn, applied, empty)
             except _Stop:
@@ -157,18 +176,47 @@ class RoundTrip:
 
     # --- one migration --------------------------------------------------------------------
 
-    def _one(self, conn: psycopg.Connection, m: Migration, before: SchemaModel) -> SchemaModel:
-        self._apply(
-            conn, m, m.up, "up-fails", "the up file fails on the schema of the migrations before it"
-        )
+    def _one(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
+        transactional = not m.up.no_transaction and not (m.down and m.down.no_transaction)
+        if transactional:
+            try:
+                with conn.transaction():
+                    return self._quick(conn, m, before)
+            except _Differs:
+                pass  # rolled back to ``before``: go again, looking closely
+        if before.model is None:
+            before.model = load_schema(conn)
+        return self._thorough(conn, m, before.model)
+
+    def _quick(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
+        """The round trip by digests alone; raises _Differs at the first surprise."""
+        self._apply(conn, m, m.up, "up-fails", _UP_FAILS)
+        after_up = fingerprint(conn)
+        if m.down is not None:
+            self._apply(conn, m, m.down, "down-fails", _DOWN_FAILS)
+            if fingerprint(conn) != before.digest:
+                raise _Differs
+            self._apply(conn, m, m.up, "up-fails-after-down", _UP_AGAIN_FAILS)
+            if fingerprint(conn) != after_up:
+                raise _Differs
+        else:
+            self._irreversible(m)
+        current = _State(after_up)
+        self.reruns[m.version] = self._rerun(conn, m, current)
+        return current
+
+    def _thorough(self, conn: psycopg.Connection, m: Migration, before: SchemaModel) -> _State:
+        """The round trip with a full model at every step, naming whatever differs."""
+        self._apply(conn, m, m.up, "up-fails", _UP_FAILS)
         after_up = load_schema(conn)
         if m.down is None:
             self._irreversible(m)
             current = after_up
         else:
             current = self._down_and_up(conn, m, m.down, before, after_up)
-        self.reruns[m.version] = self._rerun(conn, m, current)
-        return current
+        state = _State(fingerprint(conn), current)
+        self.reruns[m.version] = self._rerun(conn, m, state)
+        return state
 
     def _down_and_up(
         self,
@@ -178,9 +226,8 @@ class RoundTrip:
         before: SchemaModel,
         after_up: SchemaModel,
     ) -> SchemaModel:
-        self._apply(conn, m, down, "down-fails", "the down file fails right after its up")
-        after_down = load_schema(conn)
-        left = diff_models(before, after_down)
+        self._apply(conn, m, down, "down-fails", _DOWN_FAILS)
+        left = diff_models(before, load_schema(conn))
         if left:
             self._add(
                 m,
@@ -192,7 +239,7 @@ class RoundTrip:
                 why="a rollback that leaves objects behind or removes others is not a rollback",
                 instead="make the down drop exactly what the up creates, in reverse order",
             )
-        self._apply(conn, m, m.up, "up-fails-after-down", "the up file fails after its down")
+        self._apply(conn, m, m.up, "up-fails-after-down", _UP_AGAIN_FAILS)
         again = load_schema(conn)
         changed = diff_models(after_up, again)
         if changed:
@@ -208,7 +255,9 @@ class RoundTrip:
             )
         return again
 
-    def _rerun(self, conn: psycopg.Connection, m: Migration, current: SchemaModel) -> Rerun:
+    # --- running the up a second time -----------------------------------------------------
+
+    def _rerun(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
         promised = self.options.idempotent or Directive.IDEMPOTENT in m.up.directives
         if m.up.no_transaction and not promised:
             # Outside a transaction a re-run cannot be undone; only a promise justifies it.
@@ -245,43 +294,45 @@ class RoundTrip:
             )
         return outcome
 
-    def _rerun_rolled_back(
-        self, conn: psycopg.Connection, m: Migration, current: SchemaModel
-    ) -> Rerun:
-        outcome = Rerun.FAILS
+    def _rerun_rolled_back(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
+        rerun_model = None
         with conn.transaction(force_rollback=True):
             try:
                 apply_script(conn, m.up)
             except MigrationFailedError:
                 return Rerun.FAILS
-            outcome = Rerun.CHANGES if diff_models(current, load_schema(conn)) else Rerun.RERUNNABLE
-        return outcome
+            if fingerprint(conn) == current.digest:
+                return Rerun.RERUNNABLE
+            rerun_model = load_schema(conn)
+        if current.model is None:
+            current.model = load_schema(conn)
+        return Rerun.CHANGES if diff_models(current.model, rerun_model) else Rerun.RERUNNABLE
 
-    def _rerun_autocommit(
-        self, conn: psycopg.Connection, m: Migration, current: SchemaModel
-    ) -> Rerun:
+    def _rerun_autocommit(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
+        if current.model is None:
+            current.model = load_schema(conn)
         try:
             apply_script(conn, m.up)
             outcome = Rerun.RERUNNABLE
         except MigrationFailedError:
             outcome = Rerun.FAILS
-        if diff_models(current, load_schema(conn)):
-            if outcome is Rerun.RERUNNABLE:
-                outcome = Rerun.CHANGES
-            self._add(
-                m,
-                m.up,
-                "round-trip-stopped",
-                Severity.ERROR,
-                f"re-running no-transaction {m.label} left the scratch schema changed; "
-                "later migrations were not round-tripped",
-                None,
-                why="outside a transaction a second run cannot be undone",
-                instead="make the file re-runnable, or drop its idempotent promise",
-            )
-            self.reruns[m.version] = outcome
-            raise _Stop
-        return outcome
+        if fingerprint(conn) == current.digest or not diff_models(current.model, load_schema(conn)):
+            return outcome
+        if outcome is Rerun.RERUNNABLE:
+            outcome = Rerun.CHANGES
+        self._add(
+            m,
+            m.up,
+            "round-trip-stopped",
+            Severity.ERROR,
+            f"re-running no-transaction {m.label} left the scratch schema changed; "
+            "later migrations were not round-tripped",
+            None,
+            why="outside a transaction a second run cannot be undone",
+            instead="make the file re-runnable, or drop its idempotent promise",
+        )
+        self.reruns[m.version] = outcome
+        raise _Stop
 
     def _irreversible(self, m: Migration) -> None:
         self._add(
@@ -297,17 +348,18 @@ class RoundTrip:
 
     # --- the whole way back ---------------------------------------------------------------
 
-    def _all_down(
-        self, conn: psycopg.Connection, applied: list[Migration], empty: SchemaModel
-    ) -> None:
+    def _all_down(self, conn: psycopg.Connection, applied: list[Migration], empty: _State) -> None:
         for m in reversed(applied):
             if m.down is None:
                 return  # reported as irreversible already; the way back ends here
             self._apply(
                 conn, m, m.down, "down-fails", "the down file fails on the way back to empty"
             )
-        left = diff_models(empty, load_schema(conn))
-        if left and applied:
+        if not applied or fingerprint(conn) == empty.digest:
+            return
+        assert empty.model is not None
+        left = diff_models(empty.model, load_schema(conn))
+        if left:
             first = applied[0]
             self._add(
                 first,
@@ -372,6 +424,11 @@ class RoundTrip:
                 detail=detail,
             )
         )
+
+
+_UP_FAILS = "the up file fails on the schema of the migrations before it"
+_DOWN_FAILS = "the down file fails right after its up"
+_UP_AGAIN_FAILS = "the up file fails after its down"
 
 
 def _describe_down(changes: list[Change]) -> str:

@@ -183,3 +183,30 @@ _BUILDERS: dict[str, Callable[[Row], SchemaObject]] = {
     "triggers": lambda row: _make(Trigger, row),
     "policies": lambda row: _make(Policy, row),
 }
+
+
+def fingerprint(conn: psycopg.Connection[Any]) -> str:
+    """A digest of the schema: equal digests mean ``load_schema`` would return equal models.
+
+    The converse does not hold (a digest can change where the model does not, for example
+    when an expression refers to an object by its OID), so a caller that sees two digests
+    differ compares full models before it reports anything. One query, much cheaper than
+    ``load_schema``; pins and restores the session settings as ``load_schema`` does.
+    """
+    restore = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(_PIN)
+        pinned = cur.fetchone() or ()
+        cur.execute(_fingerprint_query(conn.info.server_version))
+        row = cur.fetchone()
+        if restore:
+            cur.execute(_RESTORE, [pinned[2 * n] for n in range(len(PINNED_SETTINGS))])
+    assert row is not None
+    return str(row[0])
+
+
+def _fingerprint_query(server_version: int) -> str:
+    query = query_text("fingerprint")
+    if server_version >= 150000:  # UNIQUE ... NULLS NOT DISTINCT
+        query = query.replace("/*nulls-not-distinct*/", ", i.indnullsnotdistinct")
+    return query

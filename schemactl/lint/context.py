@@ -89,8 +89,16 @@ class LintContext:
             if parsed is not None and not self.is_new(parsed.table, at):
                 yield at, parsed
 
-    def column_definitions(self) -> Iterator[tuple[Located, ObjectName, ColumnDef]]:
+    def column_definitions(self) -> list[tuple[Located, ObjectName, ColumnDef]]:
         """Every column an up file defines or retypes, in CREATE TABLE or ALTER TABLE."""
+        return self._column_definitions
+
+    @functools.cached_property
+    def _column_definitions(self) -> list[tuple[Located, ObjectName, ColumnDef]]:
+        # Several rules ask, once per migration: parsing every file each time is quadratic.
+        return list(self._find_column_definitions())
+
+    def _find_column_definitions(self) -> Iterator[tuple[Located, ObjectName, ColumnDef]]:
         for at in self.up_statements():
             body = create_table_body(at.words)
             if body is not None:

@@ -47,12 +47,15 @@ def new_objects(migrations: MigrationSet) -> dict[int, list[Effect]]:
     An object created again (``CREATE OR REPLACE`` of an earlier function, say) is replaced,
     not new: its down restores it rather than dropping it.
     """
-    before: list[Effect] = []
+    # Bucketed by bare name, since same_object needs equal names: a set of a thousand
+    # migrations is then linear, not quadratic.
+    before: dict[str, list[Effect]] = {}
     found: dict[int, list[Effect]] = {}
     for migration in migrations.migrations:
         made = made_by(migration.up)
-        found[migration.version] = [e for e in made if not among(e, before)]
-        before.extend(made)
+        found[migration.version] = [e for e in made if not among(e, before.get(e.name.name, []))]
+        for effect in made:
+            before.setdefault(effect.name.name, []).append(effect)
     return found
 
 

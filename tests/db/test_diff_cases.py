@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from rich.console import Console
 
-from schemactl.catalog.load import load_schema
+from schemactl.catalog.load import fingerprint, load_schema
 from schemactl.diff import Change, diff_models, suggest_sql
 from schemactl.render.diff import render_changes, suggestions_text
 from tests.db.conftest import execute_script
@@ -59,6 +59,8 @@ def test_case(case: str, conn: psycopg.Connection, second_database: psycopg.Conn
         assert changes == []
     else:
         assert changes, "a case that is not named same_* must differ"
+        # check trusts equal digests without looking further: a difference must show.
+        assert fingerprint(conn) != fingerprint(second_database)
 
     for statement in statements:
         if not statement.startswith("-- manual:"):

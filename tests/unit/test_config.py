@@ -63,6 +63,8 @@ def test_every_setting_has_an_environment_variable(tmp_path):
         "SCHEMACTL_STATEMENT_TIMEOUT": "1min",
         "SCHEMACTL_RETRIES": "4",
         "SCHEMACTL_SCRATCH_URL": "postgresql:///b",
+        "SCHEMACTL_LINT_DISABLE": "ban-drop-table, renaming-column",
+        "SCHEMACTL_IDEMPOTENT": "true",
     }
 
     settings = resolve(NO_FLAGS, env=env, cwd=tmp_path)
@@ -70,7 +72,27 @@ def test_every_setting_has_an_environment_variable(tmp_path):
     assert (settings.dir, settings.wait, settings.retries) == (Path("db"), 2.5, 4)
     assert (settings.lock_timeout, settings.statement_timeout) == ("5s", "1min")
     assert settings.scratch_url == "postgresql:///b"
+    assert settings.lint_disable == {"ban-drop-table", "renaming-column"}
+    assert settings.idempotent is True
     assert all(source.startswith("env:") for source in settings.sources.values())
+
+
+def test_check_settings_come_from_the_file_as_toml_types(tmp_path):
+    (tmp_path / "schemactl.toml").write_text(
+        'lint_disable = ["ban-drop-table", "renaming-column"]\nidempotent = true\n'
+    )
+
+    settings = resolve(NO_FLAGS, env={}, cwd=tmp_path)
+
+    assert settings.lint_disable == {"ban-drop-table", "renaming-column"}
+    assert settings.idempotent is True
+
+
+def test_idempotent_must_be_a_boolean(tmp_path):
+    (tmp_path / "schemactl.toml").write_text('idempotent = "sometimes"\n')
+
+    with pytest.raises(ConfigError, match="idempotent"):
+        resolve(NO_FLAGS, env={}, cwd=tmp_path)
 
 
 def test_pyproject_tool_section_is_read(tmp_path):

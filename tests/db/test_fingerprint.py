@@ -1,0 +1,73 @@
+"""The schema digest check's round trips trust: equal for equal schemas rebuilt, cheap, pure."""
+
+from __future__ import annotations
+
+import psycopg
+
+from schemactl.catalog.load import fingerprint, load_schema
+from tests.db.conftest import CountingCursor, execute_script
+
+SCHEMA = """
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TABLE users (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    mood mood NOT NULL DEFAULT 'happy',
+    karma int NOT NULL DEFAULT 0 CHECK (karma >= 0),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE users IS 'people';
+COMMENT ON COLUMN users.email IS 'where to write';
+CREATE TABLE posts (
+    id bigint PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    body text
+);
+CREATE INDEX posts_user_idx ON posts (user_id) WHERE body IS NOT NULL;
+CREATE TRIGGER posts_touch BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+DROP = "DROP TABLE posts; DROP TABLE users; DROP FUNCTION touch(); DROP TYPE mood;"
+
+
+def test_a_schema_dropped_and_built_again_has_the_same_digest(conn):
+    execute_script(conn, SCHEMA)
+    first = fingerprint(conn)
+    execute_script(conn, DROP)
+    empty = fingerprint(conn)
+    execute_script(conn, SCHEMA)
+
+    assert fingerprint(conn) == first
+    assert empty != first
+
+
+def test_the_same_schema_in_two_databases_has_the_same_digest(conn, second_database):
+    execute_script(conn, SCHEMA)
+    execute_script(second_database, SCHEMA)
+
+    assert fingerprint(conn) == fingerprint(second_database)
+
+
+def test_a_one_property_change_changes_the_digest(conn):
+    execute_script(conn, SCHEMA)
+    before = fingerprint(conn)
+
+    conn.execute("COMMENT ON COLUMN users.email IS 'where to send mail'")
+
+    assert fingerprint(conn) != before
+
+
+def test_the_digest_is_one_query_and_leaves_the_session_as_it_was(postgresql: psycopg.Connection):
+    postgresql.autocommit = True
+    postgresql.cursor_factory = CountingCursor
+    postgresql.execute("SET search_path = public")
+    sent = getattr(postgresql, "queries_sent", 0)
+
+    with postgresql.transaction():
+        fingerprint(postgresql)
+        path = postgresql.execute("SHOW search_path").fetchone()
+
+    # pin, digest, restore: the same three however big the schema
+    assert postgresql.queries_sent - sent == 4  # type: ignore[attr-defined]
+    assert path == ("public",)
+    assert load_schema(postgresql) is not None
