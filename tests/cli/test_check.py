@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke, json_out
+from tests.cli.test_processes import start, wait_until
 
 SETS = sorted(p for p in (Path(__file__).parents[2] / "sql").iterdir() if p.is_dir())
 
@@ -264,3 +266,38 @@ def test_each_sql_set_passes_check(directory, check):
 
     assert report["passed"] is True, report["findings"]
     assert not [f for f in report["findings"] if f["severity"] == "error"]
+
+
+def test_an_embedded_cluster_serves_when_asked_for(migration_dir):
+    directory = migration_dir({"0001_users": USERS})
+
+    result = invoke(["check", "--scratch", "embedded", "--dir", directory])
+
+    assert "check passed" in result.stdout and "round trips run" in result.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_check_exits_130_and_leaves_no_scratch_database(
+    migration_dir, database_url, conn, tmp_path, signum
+):
+    before = scratch_databases(conn)
+    directory = migration_dir(
+        {"0001_users": USERS, "0002_slow": ("SELECT pg_sleep(60);", "SELECT 1;")}
+    )
+    process = start(["check", "--dir", str(directory), "--database-url", database_url], tmp_path)
+
+    wait_until(lambda: sleeping_in_scratch(conn), "the check to reach pg_sleep")
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
+    assert "Traceback" not in stderr
+    assert scratch_databases(conn) == before
+
+
+def sleeping_in_scratch(conn) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM pg_stat_activity WHERE datname LIKE 'schemactl\\_scratch%'"
+        " AND state = 'active' AND query LIKE 'SELECT pg_sleep%'"
+    ).fetchone()
+    return row is not None
