@@ -24,7 +24,7 @@ from schemactl import db
 from schemactl.catalog.load import fingerprint, load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.diff import Change, ChangeKind, diff_models
-from schemactl.errors import MigrationFailedError, MigrationFileError
+from schemactl.errors import MigrationFailedError, MigrationFileError, UsageError
 from schemactl.lint import Finding, Severity, layout_findings, lint
 from schemactl.migrations import Directive, Migration, MigrationSet, Script, load_directory
 from schemactl.replay import apply_script
@@ -44,6 +44,10 @@ ROUND_TRIP_RULES = frozenset(
         "not-back-to-empty",
     }
 )
+
+
+# A failing file ends the round trips; silencing that would hide every later check.
+UNSILENCEABLE = frozenset({"up-fails", "down-fails", "up-fails-after-down", "round-trip-stopped"})
 
 
 class Rerun(enum.StrEnum):
@@ -76,6 +80,8 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     reruns: dict[int, Rerun] = field(default_factory=dict)
     round_trip_done: bool = False
+    stopped_at: int | None = None  # the version whose failure ended the round trips
+    loaded: bool = True  # False when the directory itself could not be read
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -101,11 +107,18 @@ def check_directory(
     ``scratch`` returns a context manager yielding the URL of an empty database. A directory
     that does not even load is reported through its layout findings, with no round trip.
     """
+    unsilenceable = sorted(options.disabled & UNSILENCEABLE)
+    if unsilenceable:
+        raise UsageError(
+            f"{', '.join(unsilenceable)} cannot be disabled",
+            hint="a migration that fails leaves nothing to check after it; fix the file",
+        )
     report = CheckReport(directory, options)
     try:
         migrations = load_directory(directory)
     except MigrationFileError as error:
         report.findings = layout_findings(error.problems)
+        report.loaded = False
         return report
     report.migrations = [(m.version, m.name) for m in migrations.migrations]
     findings = lint(migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES)
@@ -115,6 +128,7 @@ def check_directory(
             findings += trip.run(migrations)
             report.reruns = trip.reruns
             report.round_trip_done = True
+            report.stopped_at = trip.stopped_at
     report.findings = sorted(findings, key=_order)
     return report
 
@@ -155,12 +169,11 @@ class RoundTrip:
         self.on_migration = on_migration
         self.findings: list[Finding] = []
         self.reruns: dict[int, Rerun] = {}
+        self.stopped_at: int | None = None
 
     def run(self, migrations: MigrationSet) -> list[Finding]:
         """Every migration's round trip, then all downs in reverse; returns the findings."""
         with db.connect(self.url, purpose="check") as conn:
-            # A scratch database's durability does not matter; its commits should cost nothing.
-            conn.execute("SET synchronous_commit = off")
             empty = _State(fingerprint(conn), load_schema(conn))
             applied: list[Migration] = []
             state = empty
@@ -179,24 +192,32 @@ class RoundTrip:
     def _one(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
         transactional = not m.up.no_transaction and not (m.down and m.down.no_transaction)
         if transactional:
+            found = len(self.findings)
             try:
                 with conn.transaction():
                     return self._quick(conn, m, before)
-            except _Differs:
-                pass  # rolled back to ``before``: go again, looking closely
+            except (_Differs, MigrationFailedError, psycopg.Error):
+                # Rolled back to ``before``. One transaction is not how up and down really
+                # run (a new enum value, deferred checks, a failing COMMIT), so whatever
+                # went wrong is judged again the way they run, each file on its own.
+                del self.findings[found:]
+                self.reruns.pop(m.version, None)
         if before.model is None:
             before.model = load_schema(conn)
         return self._thorough(conn, m, before.model)
 
     def _quick(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
-        """The round trip by digests alone; raises _Differs at the first surprise."""
-        self._apply(conn, m, m.up, "up-fails", _UP_FAILS)
+        """The round trip by digests alone; raises at the first surprise (see ``_one``)."""
+        _fresh_session(conn)
+        apply_script(conn, m.up)
         after_up = fingerprint(conn)
         if m.down is not None:
-            self._apply(conn, m, m.down, "down-fails", _DOWN_FAILS)
+            _fresh_session(conn)
+            apply_script(conn, m.down)
             if fingerprint(conn) != before.digest:
                 raise _Differs
-            self._apply(conn, m, m.up, "up-fails-after-down", _UP_AGAIN_FAILS)
+            _fresh_session(conn)
+            apply_script(conn, m.up)
             if fingerprint(conn) != after_up:
                 raise _Differs
         else:
@@ -297,9 +318,12 @@ class RoundTrip:
     def _rerun_rolled_back(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
         rerun_model = None
         with conn.transaction(force_rollback=True):
+            _fresh_session(conn)
             try:
                 apply_script(conn, m.up)
-            except MigrationFailedError:
+                # What a commit would check: the transaction is rolled back, never committed.
+                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            except (MigrationFailedError, psycopg.Error):
                 return Rerun.FAILS
             if fingerprint(conn) == current.digest:
                 return Rerun.RERUNNABLE
@@ -311,6 +335,7 @@ class RoundTrip:
     def _rerun_autocommit(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
         if current.model is None:
             current.model = load_schema(conn)
+        _fresh_session(conn)
         try:
             apply_script(conn, m.up)
             outcome = Rerun.RERUNNABLE
@@ -332,6 +357,7 @@ class RoundTrip:
             instead="make the file re-runnable, or drop its idempotent promise",
         )
         self.reruns[m.version] = outcome
+        self.stopped_at = m.version
         raise _Stop
 
     def _irreversible(self, m: Migration) -> None:
@@ -377,9 +403,11 @@ class RoundTrip:
     def _apply(
         self, conn: psycopg.Connection, m: Migration, script: Script, rule: str, why: str
     ) -> None:
+        _fresh_session(conn)
         try:
             apply_script(conn, script)
         except MigrationFailedError as error:
+            self.stopped_at = m.version
             self.findings.append(
                 Finding(
                     rule=rule,
@@ -427,6 +455,18 @@ class RoundTrip:
 
 
 _UP_FAILS = "the up file fails on the schema of the migrations before it"
+
+
+def _fresh_session(conn: psycopg.Connection) -> None:
+    """Settings as a new session has them, as each real run of a file starts.
+
+    An up that says ``SET search_path = app`` must not lend that to its down. The one
+    setting kept is that a scratch database's commits need not wait for the disk.
+    """
+    for statement in ("RESET ALL", "RESET ROLE", "SET synchronous_commit = off"):
+        conn.execute(statement, prepare=False)
+
+
 _DOWN_FAILS = "the down file fails right after its up"
 _UP_AGAIN_FAILS = "the up file fails after its down"
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import difflib
 import re
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import psycopg
 
 from schemactl import db, ledger
 from schemactl.catalog.load import load_schema
@@ -29,6 +31,7 @@ from schemactl.scratch import open_scratch
 from schemactl.statements import UnterminatedError, split_statements
 
 _URL = re.compile(r"^(postgres(ql)?://|\S+=)", re.I)
+_SCHEME = re.compile(r"^postgres(ql)?://", re.I)
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,14 @@ def parse_source(text: str | None, *, default: Source) -> Source:
         return default
     if text.isdigit():
         return Source("files", "", int(text))
+    path = Path(text)
+    # A file first: a path may contain "=", which a key=value connection string does too.
+    if path.suffix == ".json" and not _SCHEME.match(text):
+        return Source("snapshot", text)
+    if path.suffix == ".sql" and not _SCHEME.match(text):
+        return Source("dump", text)
     if _URL.match(text):
         return Source("database", text)
-    path = Path(text)
-    if path.suffix == ".json":
-        return Source("snapshot", text)
-    if path.suffix == ".sql":
-        return Source("dump", text)
     raise UsageError(
         f"cannot tell what {text!r} names",
         hint="give a database URL (postgresql://...), a snapshot (.json), a dump (.sql) "
@@ -84,10 +88,19 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Resolver:
-    """Turns Sources into models under one settings object (dir, ledger, scratch choice)."""
+    """Turns Sources into models under one settings object (dir, ledger, scratch choice).
+
+    ``notes`` collects what a person should be told about how a side was read (a ledger
+    that is not there, ledger versions without files).
+    """
 
     settings: Settings
     scratch_mode: str = "auto"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ledger_table(self) -> LedgerTable:
+        return LedgerTable.parse(self.settings.ledger_table)
 
     def model(self, source: Source, *, applied_from: Source | None = None) -> SchemaModel:
         """The schema ``source`` names. Files follow ``applied_from``'s ledger unless ``--to``."""
@@ -99,22 +112,40 @@ class Resolver:
             return self._replayed([_dump_script(Path(source.value))])
         migrations = load_directory(self.settings.dir)
         if source.to is None and applied_from is not None and applied_from.kind == "database":
-            chosen = of_versions(migrations, self.applied_versions(applied_from.value))
+            versions = self.applied_versions(applied_from.value)
+            chosen = of_versions(migrations, versions)
+            lost = sorted(set(versions) - {m.version for m in chosen})
+            if lost:
+                self.notes.append(
+                    f"the ledger records versions with no files in {self.settings.dir}: "
+                    + ", ".join(map(str, lost))
+                    + "; the expected schema leaves them out"
+                )
         else:
             chosen = through(migrations, source.to)
         return self._migrated(chosen)
 
     def live(self, url: str) -> SchemaModel:
-        """A live database's schema, without the ledger table."""
-        table = LedgerTable.parse(self.settings.ledger_table)
+        """A live database's schema, without the ledger table (nor a schema made for it)."""
         with db.connect(url or None, purpose="diff") as conn:
-            return load_schema(conn, exclude=[(table.schema, table.name)])
+            return self._without_ledger(conn)
 
     def applied_versions(self, url: str) -> list[int]:
-        """The versions the ledger of ``url`` records (empty when it has no ledger)."""
-        table = LedgerTable.parse(self.settings.ledger_table)
+        """The versions the ledger of ``url`` records (none, with a note, when it has none)."""
+        table = self.ledger_table
         with db.connect(url or None, purpose="diff") as conn:
+            if not ledger.exists(conn, table):
+                self.notes.append(
+                    f"{describe(url or None)} has no ledger table {table}: comparing with the "
+                    "schema of no migrations (check --ledger-table, or give --to VERSION)"
+                )
+                return []
             return [row.version for row in ledger.read(conn, table)]
+
+    def _without_ledger(self, conn: psycopg.Connection) -> SchemaModel:
+        table = self.ledger_table
+        model = load_schema(conn, exclude=[(table.schema, table.name)])
+        return without_empty_schema(model, table.schema)
 
     def _migrated(self, migrations: list[Migration]) -> SchemaModel:
         with self._scratch() as url:
@@ -124,7 +155,7 @@ class Resolver:
         with self._scratch() as url, db.connect(url, purpose="scratch") as conn:
             for script in scripts:
                 apply_script(conn, script)
-            return load_schema(conn)
+            return self._without_ledger(conn)
 
     def _scratch(self) -> AbstractContextManager[str]:
         return open_scratch(
@@ -132,6 +163,33 @@ class Resolver:
             server_url=self.settings.database_url,
             mode=self.scratch_mode,
         )
+
+
+def without_empty_schema(model: SchemaModel, schema: str) -> SchemaModel:
+    """``model`` without schema ``schema`` (raw name) when nothing else lives in it.
+
+    ``up`` creates the ledger's schema if it is missing; that is the ledger's, not drift.
+    """
+    key = _quote_ident(schema)
+    if schema == "public" or key not in model.schemas:
+        return model
+    prefix = f"{key}."
+    for name, objects in model.collections():
+        if name == "schemas":
+            continue
+        if any(str(k).startswith(prefix) for k in objects):
+            return model
+    if any(e.schema == key for e in model.extensions.values()):
+        return model
+    schemas = {k: v for k, v in model.schemas.items() if k != key}
+    return replace(model, schemas=schemas)
+
+
+def _quote_ident(name: str) -> str:
+    """PostgreSQL's quote_ident, as the model spells names (keywords aside)."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def compare(resolver: Resolver, source_from: Source, source_to: Source) -> Comparison:
@@ -180,6 +238,7 @@ class Staleness:
     path: Path
     current: bool
     unified_diff: str
+    missing: bool = False
 
 
 def check_dump(path: Path, text: str) -> Staleness:
@@ -187,7 +246,7 @@ def check_dump(path: Path, text: str) -> Staleness:
     try:
         saved = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        saved = ""
+        return Staleness(path, False, "", missing=True)
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}", detail=str(exc)) from None
     if saved == text:

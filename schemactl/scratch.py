@@ -48,7 +48,7 @@ def open_scratch(
 ) -> AbstractContextManager[str]:
     """A scratch database for building the expected schema, in order of preference.
 
-    ``auto``: ``scratch_url`` as given (it is the caller's: used, never dropped); else a
+    ``auto``: ``scratch_url`` as given (the caller's: it must be empty, and is kept); else a
     throwaway database on the server of ``server_url`` (libpq's defaults when None) when the
     role may create databases; else a throwaway local cluster. ``server`` and ``embedded``
     force one of the last two.
@@ -61,13 +61,11 @@ def open_scratch(
             f"a scratch URL and --scratch {mode} contradict each other", hint="give one of them"
         )
     if scratch_url:
-        return contextlib.nullcontext(scratch_url)
+        return given_database(scratch_url)
     if mode == "embedded":
         return embedded_cluster()
     if mode == "server":
-        if not server_url:
-            raise UsageError("--scratch server needs a database URL to find the server")
-        return scratch_database(server_url)
+        return scratch_database(server_url or "")
     if server_url and can_create_databases(server_url):
         return scratch_database(server_url)
     if server_url is None and _default_server_may_create():
@@ -85,6 +83,35 @@ def _default_server_may_create() -> bool:
         return can_create_databases("")
     except ConnectionFailedError:
         return False
+
+
+@contextmanager
+def given_database(url: str) -> Iterator[str]:
+    """A database the caller provides: used as it is and kept, so it must start empty.
+
+    Raises UsageError when it already holds tables, views, types or functions of its own
+    (left by an earlier run, say), since replaying migrations on top of them would blame the
+    first migration file for what was there before.
+    """
+    with connect(url, purpose="scratch") as conn:
+        row = conn.execute(_OWN_OBJECTS).fetchone()
+    if row and row[0]:
+        raise UsageError(
+            f"the scratch database {describe(url)} is not empty ({row[0]} objects of its own)",
+            hint="give an empty database to --scratch-url, or leave it out to use a throwaway one",
+        )
+    yield url
+
+
+_OWN_OBJECTS = """
+SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema')
+     + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema')
+     + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+           AND t.typrelid = 0 AND t.typcategory <> 'A')
+"""
 
 
 def can_create_databases(server_url: str) -> bool:

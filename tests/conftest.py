@@ -136,3 +136,16 @@ def second_database(make_database: Callable[[], psycopg.Connection]) -> psycopg.
 def second_database_url(second_database: psycopg.Connection) -> str:
     """URL of a second empty database on the test server, dropped after the test."""
     return url_for(second_database)
+
+
+def scratch_databases(conn: psycopg.Connection, *pids: int) -> list[str]:
+    """Scratch databases made by this process (or by the child processes ``pids``).
+
+    Scratch names carry the pid of the process that made them; counting only ours keeps a
+    test honest while another schemactl on the same server makes and drops its own.
+    """
+    owners = set(pids or (os.getpid(),))
+    rows = conn.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'schemactl\\_scratch\\_%'"
+    ).fetchall()
+    return sorted(name for (name,) in rows if int(name.split("_")[2]) in owners)

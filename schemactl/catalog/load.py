@@ -8,6 +8,7 @@ thousand. This module compares nothing.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from importlib import resources
@@ -205,8 +206,13 @@ def fingerprint(conn: psycopg.Connection[Any]) -> str:
     return str(row[0])
 
 
+_SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")
+
+
 def _fingerprint_query(server_version: int) -> str:
-    query = query_text("fingerprint")
-    if server_version >= 150000:  # UNIQUE ... NULLS NOT DISTINCT
-        query = query.replace("/*nulls-not-distinct*/", ", i.indnullsnotdistinct")
-    return query
+    """fingerprint.sql with the columns of newer servers kept where this server has them."""
+
+    def keep(match: re.Match[str]) -> str:
+        return match[2] if server_version >= int(match[1]) * 10000 else ""
+
+    return _SINCE.sub(keep, query_text("fingerprint"))

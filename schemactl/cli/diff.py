@@ -57,7 +57,10 @@ def diff(
     source_to = compare.parse_source(to, default=compare.Source("files", ""))
     terminal = Terminal(quiet=quiet)
     terminal.progress(f"comparing {source_from.label} with {source_to.label}")
-    result = compare.compare(compare.Resolver(settings, scratch), source_from, source_to)
+    resolver = compare.Resolver(settings, scratch)
+    result = compare.compare(resolver, source_from, source_to)
+    for note in resolver.notes:
+        terminal.warning(note)
     if json:
         document = {
             "from": result.from_label,

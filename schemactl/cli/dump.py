@@ -64,15 +64,23 @@ def dump(
         if staleness.current:
             terminal.progress(f"{check} is up to date")
             return
-        terminal.data(staleness.unified_diff.rstrip("\n"))
+        if staleness.unified_diff:
+            terminal.data(staleness.unified_diff.rstrip("\n"))
+        again = ["schemactl dump", f"--dir {settings.dir}"]
+        again += [f"--from {from_}"] if from_ is not None else []
+        again += [f"--to {to}"] if to is not None else []
+        again += ["--json"] if json else []
         terminal.error(
-            f"{check} is out of date",
+            f"{check} {'does not exist' if staleness.missing else 'is out of date'}",
             None,
-            f"regenerate it: schemactl dump --dir {settings.dir} --output {check}",
+            f"regenerate it: {' '.join(again)} --output {check}",
         )
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}", detail=exc.strerror or str(exc)) from None
         terminal.progress(f"wrote {output}")
         return
     typer.echo(text, nl=False)

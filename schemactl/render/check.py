@@ -29,6 +29,8 @@ def human(terminal: Terminal, report: CheckReport) -> None:
         line = Text(f"{version} {name}", style="bold")
         if rerun is not None:
             line.append(f"  (re-run: {rerun.value})", style="dim")
+        elif _unchecked(report, version):
+            line.append("  (not round-tripped: an earlier migration failed)", style="yellow")
         if findings or not terminal.quiet:
             terminal.data(line)
         for finding in findings:
@@ -56,10 +58,21 @@ def _finding(terminal: Terminal, f: Finding) -> None:
 def verdict(report: CheckReport) -> str:
     """One line: passed or failed, what was checked, and the counts."""
     counts = ", ".join(_counted(report.count(s), s) for s in Severity)
-    checked = f"{len(report.migrations)} migration(s)"
-    checked += ", round trips run" if report.round_trip_done else ", lint only"
+    if not report.loaded:
+        checked = "the directory did not load"
+    elif report.stopped_at is not None:
+        checked = (
+            f"{len(report.migrations)} migration(s), round trips stopped at {report.stopped_at}"
+        )
+    else:
+        checked = f"{len(report.migrations)} migration(s)"
+        checked += ", round trips run" if report.round_trip_done else ", lint only"
     word = "passed" if report.passed else "failed"
     return f"check {word}: {report.directory}: {checked}; {counts}"
+
+
+def _unchecked(report: CheckReport, version: int) -> bool:
+    return report.stopped_at is not None and version > report.stopped_at
 
 
 def _counted(count: int, severity: Severity) -> str:
@@ -74,6 +87,7 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "passed": report.passed,
         "strict": report.options.strict,
         "round_trip": report.round_trip_done,
+        "stopped_at": report.stopped_at,
         "migrations": [
             {
                 "version": version,

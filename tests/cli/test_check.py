@@ -10,6 +10,7 @@ import pytest
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke, json_out
 from tests.cli.test_processes import start, wait_until
+from tests.conftest import scratch_databases
 
 SETS = sorted(p for p in (Path(__file__).parents[2] / "sql").iterdir() if p.is_dir())
 
@@ -34,13 +35,7 @@ def rules(report) -> list[tuple[str, str, int | None]]:
     return [(f["rule"], f["severity"], f["version"]) for f in report["findings"]]
 
 
-def scratch_databases(conn) -> list[str]:
-    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'schemactl\\_scratch%'")
-    return sorted(row[0] for row in rows)
-
-
 def test_a_clean_directory_passes_and_reports_each_rerun(migration_dir, check, conn):
-    before = scratch_databases(conn)
     directory = migration_dir(
         {
             "0001_users": USERS,
@@ -59,7 +54,7 @@ def test_a_clean_directory_passes_and_reports_each_rerun(migration_dir, check, c
         (2, "re-runnable"),
     ]
     assert report["findings"] == []
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
 def test_a_down_that_forgets_an_index_is_an_error_naming_it(migration_dir, check):
@@ -150,7 +145,6 @@ def test_a_no_transaction_file_round_trips_outside_a_transaction(migration_dir, 
 
 
 def test_an_up_that_fails_names_file_line_and_the_server_error(migration_dir, check, conn):
-    before = scratch_databases(conn)
     directory = migration_dir(
         {"0001_users": USERS, "0002_broken": ("SELECT 1;\nSELECT 1/0;", "SELECT 1;")}
     )
@@ -160,7 +154,7 @@ def test_an_up_that_fails_names_file_line_and_the_server_error(migration_dir, ch
     (finding,) = [f for f in report["findings"] if f["rule"] == "up-fails"]
     assert (finding["line"], finding["version"]) == (2, 2)
     assert "division by zero" in finding["message"]
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
 def test_an_irreversible_migration_is_information_unless_strict(migration_dir, check):
@@ -280,19 +274,19 @@ def test_an_embedded_cluster_serves_when_asked_for(migration_dir):
 def test_an_interrupted_check_exits_130_and_leaves_no_scratch_database(
     migration_dir, database_url, conn, tmp_path, signum
 ):
-    before = scratch_databases(conn)
     directory = migration_dir(
         {"0001_users": USERS, "0002_slow": ("SELECT pg_sleep(60);", "SELECT 1;")}
     )
     process = start(["check", "--dir", str(directory), "--database-url", database_url], tmp_path)
 
+    wait_until(lambda: scratch_databases(conn, process.pid), "the check to make its scratch")
     wait_until(lambda: sleeping_in_scratch(conn), "the check to reach pg_sleep")
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == ExitCode.INTERRUPTED, stderr
     assert "Traceback" not in stderr
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn, process.pid) == []
 
 
 def sleeping_in_scratch(conn) -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke
+from tests.conftest import scratch_databases
 
 SETS = sorted(p for p in (Path(__file__).parents[2] / "sql").iterdir() if p.is_dir())
 
@@ -23,21 +24,13 @@ SPEC = {
 }
 
 
-def scratch_databases(conn) -> list[str]:
-    rows = conn.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'schemactl\\_scratch\\_%'"
-    )
-    return sorted(row[0] for row in rows)
-
-
 def test_dump_prints_the_schema_the_files_produce(migration_dir, target, conn):
-    before = scratch_databases(conn)
     result = invoke(["dump", *target(migration_dir(SPEC))])
 
     assert "CREATE TABLE public.users (" in result.stdout
     assert "CREATE INDEX users_email_idx ON public.users USING btree (email);" in result.stdout
     assert "schemactl_migrations" not in result.stdout
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
 def test_dump_to_a_version_leaves_later_migrations_out(migration_dir, target):
@@ -72,13 +65,12 @@ def test_dump_check_passes_on_a_current_file_and_fails_with_a_diff_on_a_stale_on
 def test_a_failing_migration_names_its_file_and_leaves_no_scratch_database(
     migration_dir, target, conn
 ):
-    before = scratch_databases(conn)
     directory = migration_dir({**SPEC, "0003_broken": ("SELECT 1;\nSELECT 1/0;", "SELECT 1;")})
 
     result = invoke(["dump", *target(directory)], expect=ExitCode.MIGRATION_FAILED)
 
     assert "0003_broken.up.sql:2: division by zero" in result.stderr
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
 def test_dump_can_use_an_embedded_cluster(migration_dir, tmp_path):

@@ -21,14 +21,7 @@ from schemactl.scratch import (
     scratch_database,
     server_user,
 )
-from tests.conftest import url_for
-
-
-def scratch_databases(conn: psycopg.Connection) -> list[str]:
-    rows = conn.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE %s", (SCRATCH_PREFIX + "%",)
-    ).fetchall()
-    return [row[0] for row in rows]
+from tests.conftest import scratch_databases, url_for
 
 
 def dbname(url: str) -> str:
@@ -36,13 +29,7 @@ def dbname(url: str) -> str:
         return conn.info.dbname
 
 
-@pytest.fixture
-def before(conn: psycopg.Connection) -> list[str]:
-    """Scratch databases that already exist (another run's), which tests must not count."""
-    return scratch_databases(conn)
-
-
-def test_a_scratch_database_is_usable_and_dropped_after_success(conn, database_url, before):
+def test_a_scratch_database_is_usable_and_dropped_after_success(conn, database_url):
     with scratch_database(database_url) as url:
         name = dbname(url)
         with psycopg.connect(url, autocommit=True) as scratch:
@@ -50,29 +37,29 @@ def test_a_scratch_database_is_usable_and_dropped_after_success(conn, database_u
         assert name.startswith(SCRATCH_PREFIX)
         assert name in scratch_databases(conn)
 
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
-def test_a_scratch_database_is_dropped_while_connections_remain(conn, database_url, before):
+def test_a_scratch_database_is_dropped_while_connections_remain(conn, database_url):
     with scratch_database(database_url) as url:
         kept_open = psycopg.connect(url)
 
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
     kept_open.close()
 
 
-def test_a_scratch_database_is_dropped_after_a_failure(conn, database_url, before):
+def test_a_scratch_database_is_dropped_after_a_failure(conn, database_url):
     with pytest.raises(RuntimeError), scratch_database(database_url):
         raise RuntimeError("the migrations failed")
 
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
-def test_a_scratch_database_is_dropped_after_an_interrupt(conn, database_url, before):
+def test_a_scratch_database_is_dropped_after_an_interrupt(conn, database_url):
     with pytest.raises(KeyboardInterrupt), scratch_database(database_url):
         raise KeyboardInterrupt
 
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
 def test_two_scratch_databases_never_share_a_name(database_url):
@@ -105,18 +92,16 @@ def hold(function: str, argument: str) -> tuple[subprocess.Popen[str], str]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_a_scratch_database_is_dropped_when_the_process_is_signalled(
-    conn, database_url, before, signum
-):
+def test_a_scratch_database_is_dropped_when_the_process_is_signalled(conn, database_url, signum):
     process, url = hold("scratch_database", repr(database_url))
-    assert dbname(url) in scratch_databases(conn)
+    assert dbname(url) in scratch_databases(conn, process.pid)
 
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode != 0
     assert "KeyboardInterrupt" in stderr
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn, process.pid) == []
 
 
 def test_a_role_without_createdb_gets_a_clear_error_and_no_password_leaks(conn):
@@ -191,11 +176,11 @@ def test_a_given_scratch_url_is_used_as_is_and_kept(conn, database_url):
     assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
-def test_a_role_that_may_create_databases_gets_one_on_the_server(conn, database_url, before):
+def test_a_role_that_may_create_databases_gets_one_on_the_server(conn, database_url):
     with open_scratch(scratch_url=None, server_url=database_url) as url:
         assert dbname(url).startswith(SCRATCH_PREFIX)
 
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []
 
 
 def test_a_role_that_may_not_create_databases_gets_an_embedded_cluster(conn):
@@ -219,7 +204,6 @@ def test_embedded_can_be_asked_for(database_url):
     [
         ({"scratch_url": None, "server_url": None, "mode": "cloud"}, "unknown scratch mode"),
         ({"scratch_url": "postgresql:///x", "server_url": None, "mode": "embedded"}, "contradict"),
-        ({"scratch_url": None, "server_url": None, "mode": "server"}, "needs a database URL"),
     ],
 )
 def test_contradictory_or_unknown_choices_are_usage_errors(arguments, message):

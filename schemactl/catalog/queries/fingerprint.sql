@@ -6,9 +6,10 @@
 -- deparsed, so they name what they refer to. Where an OID remains (an array of operator
 -- classes, say) a digest can differ where the schemas are equal, and the caller then compares
 -- full models; never the reverse.
--- Rows that are few (functions, types, triggers, policies) go in whole (to_jsonb, minus their
--- OIDs), so columns a newer server adds are covered without listing them; the many (columns,
--- constraints, indexes) list what the model reads, which is several times cheaper.
+-- Rows that are few (functions, types, triggers) go in whole (to_jsonb, minus their OIDs),
+-- beside their deparsed definition; the many (columns, constraints, indexes) list what the
+-- model reads, which is several times cheaper. ``/*since N: ...*/`` holds columns that only
+-- servers from version N have; schemactl keeps them for those servers.
 -- schemactl runs each query with search_path = pg_catalog, pg_temp.
 WITH user_namespaces AS (
     SELECT oid FROM pg_namespace
@@ -52,7 +53,8 @@ WITH user_namespaces AS (
                                 k.confrelid::regclass, k.connamespace, k.conname, k.contype,
                                 k.condeferrable, k.condeferred, k.convalidated, k.confupdtype,
                                 k.confdeltype, k.confmatchtype, k.conislocal, k.coninhcount,
-                                k.connoinherit, k.conkey, k.confkey, k.conpfeqop, k.conexclop,
+                                k.connoinherit, k.conkey, k.confkey, k.conpfeqop, k.conexclop
+                                /*since 15: , k.confdelsetcols*/,
                                 CASE WHEN k.conbin IS NOT NULL THEN pg_get_constraintdef(k.oid) END)::text
       FROM pg_constraint AS k
      WHERE k.connamespace IN (SELECT oid FROM user_namespaces)
@@ -62,7 +64,7 @@ WITH user_namespaces AS (
                            i.indimmediate, i.indkey, i.indcollation, i.indclass, i.indoption,
                            CASE WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
                                 THEN pg_get_indexdef(i.indexrelid) END,
-                           c.relam /*nulls-not-distinct*/)::text
+                           c.relam /*since 15: , i.indnullsnotdistinct*/)::text
       FROM pg_index AS i JOIN relations AS c ON c.oid = i.indexrelid
     UNION ALL
     SELECT 'sequence ' || ROW(s.seqrelid::regclass, to_jsonb(s) - 'seqrelid')::text
@@ -91,17 +93,43 @@ WITH user_namespaces AS (
      WHERE t.typnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
     SELECT 'function ' || ROW(p.oid::regprocedure, p.prorettype::regtype,
+                              CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
                               to_jsonb(p) - '{oid,pronamespace,prorettype,proowner}'::text[])::text
       FROM pg_proc AS p
      WHERE p.pronamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'trigger ' || ROW(t.tgrelid::regclass, t.tgfoid::regprocedure,
+    SELECT 'trigger ' || ROW(pg_get_triggerdef(t.oid), t.tgenabled,
+                             t.tgconstrrelid::regclass, t.tgconstrindid::regclass,
                              to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid}'::text[])::text
       FROM pg_trigger AS t JOIN relations AS c ON c.oid = t.tgrelid
      WHERE NOT t.tgisinternal
     UNION ALL
-    SELECT 'policy ' || ROW(p.polrelid::regclass, to_jsonb(p) - '{oid,polrelid}'::text[])::text
+    SELECT 'policy ' || ROW(p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive,
+                            p.polroles::regrole[], pg_get_expr(p.polqual, p.polrelid),
+                            pg_get_expr(p.polwithcheck, p.polrelid))::text
       FROM pg_policy AS p JOIN relations AS c ON c.oid = p.polrelid
+    UNION ALL
+    -- Objects that others name: renaming one changes how the model spells its users, while
+    -- the OIDs those users hold stay the same.
+    SELECT 'collation ' || ROW(c.collnamespace::regnamespace, c.collname,
+                               to_jsonb(c) - '{oid,collnamespace,collowner}'::text[])::text
+      FROM pg_collation AS c WHERE c.collnamespace IN (SELECT oid FROM user_namespaces)
+    UNION ALL
+    SELECT 'operator class ' || ROW(o.opcnamespace::regnamespace, o.opcname, o.opcmethod,
+                                    o.opcintype::regtype, o.opcdefault, o.opckeytype)::text
+      FROM pg_opclass AS o WHERE o.opcnamespace IN (SELECT oid FROM user_namespaces)
+    UNION ALL
+    SELECT 'operator family ' || ROW(o.opfnamespace::regnamespace, o.opfname, o.opfmethod)::text
+      FROM pg_opfamily AS o WHERE o.opfnamespace IN (SELECT oid FROM user_namespaces)
+    UNION ALL
+    SELECT 'operator ' || ROW(o.oid::regoperator, o.oprcode::regproc)::text
+      FROM pg_operator AS o WHERE o.oprnamespace IN (SELECT oid FROM user_namespaces)
+    UNION ALL
+    SELECT 'text search configuration ' || ROW(c.oid::regconfig, c.cfgparser)::text
+      FROM pg_ts_config AS c WHERE c.cfgnamespace IN (SELECT oid FROM user_namespaces)
+    UNION ALL
+    SELECT 'text search dictionary ' || ROW(d.oid::regdictionary, d.dictinitoption)::text
+      FROM pg_ts_dict AS d WHERE d.dictnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
     SELECT 'comment ' || ROW(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
       FROM pg_description AS d

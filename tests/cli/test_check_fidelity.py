@@ -1,0 +1,186 @@
+"""``schemactl check`` must judge each file as ``up`` and ``down`` would run it: each file in
+its own transaction (committed), and ``down`` in a session of its own.
+
+Every migration set here applies, rolls back and applies again with ``schemactl up`` /
+``down`` on a real database exactly as the check's verdict says it does.
+"""
+
+from __future__ import annotations
+
+from schemactl.errors import ExitCode
+from tests.cli.conftest import invoke, json_out
+
+
+def run_check(directory, database_url, *flags, expect=ExitCode.OK):
+    args = ["check", "--json", "--dir", directory, "--database-url", database_url, *flags]
+    return json_out(invoke(args, expect=expect))
+
+
+def rules(report) -> set[tuple[str, int | None]]:
+    return {(f["rule"], f["version"]) for f in report["findings"] if f["severity"] != "info"}
+
+
+MOOD = (
+    "CREATE TYPE mood AS ENUM ('sad', 'happy');\n"
+    "CREATE TABLE people (id bigint PRIMARY KEY, mood mood NOT NULL);",
+    "DROP TABLE people;\nDROP TYPE mood;",
+)
+
+
+def test_the_usual_down_of_an_added_enum_value_passes(migration_dir, database_url):
+    # up, then down, each committed on its own, works; check ran both in one transaction,
+    # where the new value is "unsafe" to use (55P04), and reported down-fails.
+    directory = migration_dir(
+        {
+            "0001_people": MOOD,
+            "0002_meh": (
+                "ALTER TYPE mood ADD VALUE 'meh';",
+                """
+                UPDATE people SET mood = 'sad' WHERE mood = 'meh';
+                ALTER TYPE mood RENAME TO mood_old;
+                CREATE TYPE mood AS ENUM ('sad', 'happy');
+                ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood;
+                DROP TYPE mood_old;
+                """,
+            ),
+        }
+    )
+
+    report = run_check(directory, database_url)
+
+    assert report["passed"] is True, report["findings"]
+
+
+def test_a_down_after_an_up_that_queued_deferred_checks_passes(migration_dir, database_url):
+    # The up's deferred foreign-key checks run at its COMMIT; check kept them pending into
+    # the down ("cannot DROP TABLE because it has pending trigger events").
+    directory = migration_dir(
+        {
+            "0001_seed": (
+                """
+                CREATE TABLE parent (id bigint PRIMARY KEY);
+                CREATE TABLE child (parent_id bigint REFERENCES parent
+                                    DEFERRABLE INITIALLY DEFERRED);
+                INSERT INTO child VALUES (1);
+                INSERT INTO parent VALUES (1);
+                """,
+                "DROP TABLE child;\nDROP TABLE parent;",
+            )
+        }
+    )
+
+    report = run_check(directory, database_url)
+
+    assert report["passed"] is True, report["findings"]
+
+
+def test_an_up_that_fails_only_at_commit_is_an_up_failure_not_a_crash(migration_dir, database_url):
+    # `schemactl up` fails this migration at COMMIT (deferred foreign key). check exited 70
+    # with a ForeignKeyViolation traceback.
+    directory = migration_dir(
+        {
+            "0001_tables": (
+                "CREATE TABLE parent (id bigint PRIMARY KEY);\n"
+                "CREATE TABLE child (parent_id bigint REFERENCES parent"
+                " DEFERRABLE INITIALLY DEFERRED);",
+                "DROP TABLE child;\nDROP TABLE parent;",
+            ),
+            "0002_orphan": (
+                "INSERT INTO child VALUES (99);",
+                "DELETE FROM child WHERE parent_id = 99;",
+            ),
+        }
+    )
+
+    report = run_check(directory, database_url, expect=ExitCode.CHECK_FAILED)
+
+    assert ("up-fails", 2) in rules(report)
+
+
+def test_a_down_that_relies_on_a_setting_its_up_made_fails(migration_dir, database_url):
+    # `schemactl down` runs in a new session: "DROP TABLE t" finds no public.t and fails.
+    # check ran the down in the up's session, where search_path was still app, and passed.
+    directory = migration_dir(
+        {
+            "0001_app": ("CREATE SCHEMA app;", "DROP SCHEMA app;"),
+            "0002_t": ("SET search_path = app;\nCREATE TABLE t (id bigint);", "DROP TABLE t;"),
+        }
+    )
+
+    report = run_check(directory, database_url, expect=ExitCode.CHECK_FAILED)
+
+    assert ("down-fails", 2) in rules(report)
+
+
+def test_a_down_that_leaves_a_changed_foreign_key_action_is_down_not_exact(
+    migration_dir, database_url
+):
+    # The digest has no confdelsetcols, so "ON DELETE SET NULL" and "ON DELETE SET NULL
+    # (tenant_id)" digest the same and check passed a down that undoes nothing.
+    directory = migration_dir(
+        {
+            "0001_users": (
+                """
+                CREATE TABLE tenants (id bigint, region bigint, PRIMARY KEY (id, region));
+                CREATE TABLE users (
+                    id bigint PRIMARY KEY, tenant_id bigint, region bigint,
+                    CONSTRAINT users_tenant_fkey FOREIGN KEY (tenant_id, region)
+                        REFERENCES tenants ON DELETE SET NULL
+                );
+                """,
+                "DROP TABLE users;\nDROP TABLE tenants;",
+            ),
+            "0002_keep_region": (
+                """
+                ALTER TABLE users DROP CONSTRAINT users_tenant_fkey,
+                    ADD CONSTRAINT users_tenant_fkey FOREIGN KEY (tenant_id, region)
+                        REFERENCES tenants ON DELETE SET NULL (tenant_id);
+                """,
+                "SELECT 1;",
+            ),
+        }
+    )
+
+    report = run_check(directory, database_url, expect=ExitCode.CHECK_FAILED)
+
+    assert ("down-not-exact", 2) in rules(report)
+
+
+def test_a_rerun_that_would_fail_at_commit_is_not_re_runnable(migration_dir, database_url):
+    # Run twice, the insert violates a deferred unique constraint at COMMIT; the re-run is
+    # rolled back before any deferred check fires, so check called it re-runnable.
+    directory = migration_dir(
+        {
+            "0001_t": (
+                "CREATE TABLE t (id bigint UNIQUE DEFERRABLE INITIALLY DEFERRED);",
+                "DROP TABLE t;",
+            ),
+            "0002_seed": (
+                "-- schemactl:idempotent\nINSERT INTO t VALUES (1);",
+                "DELETE FROM t WHERE id = 1;",
+            ),
+        }
+    )
+
+    report = run_check(directory, database_url, expect=ExitCode.CHECK_FAILED)
+
+    assert ("not-idempotent", 2) in rules(report)
+    assert report["migrations"][1]["rerun"] == "fails cleanly"
+
+
+def test_scratch_server_uses_libpq_defaults_like_every_other_command(
+    migration_dir, conn, monkeypatch
+):
+    # `status` and `up` accept PGHOST/PGUSER/... without a URL; `--scratch server` refused.
+    info = conn.info
+    monkeypatch.setenv("PGHOST", info.host)
+    monkeypatch.setenv("PGPORT", str(info.port))
+    monkeypatch.setenv("PGUSER", info.user)
+    monkeypatch.setenv("PGDATABASE", info.dbname)
+    if info.password:
+        monkeypatch.setenv("PGPASSWORD", info.password)
+    directory = migration_dir({"0001_t": ("CREATE TABLE t (id bigint);", "DROP TABLE t;")})
+
+    result = invoke(["check", "--scratch", "server", "--dir", directory])
+
+    assert "check passed" in result.stdout
