@@ -30,8 +30,9 @@ import run
 
 PY_SPY = peers.PROFILER_VENV / "bin" / "py-spy"
 
-# Runs schemactl's console entry point in-process after wrapping Cursor.execute, then writes
-# the count and the first words of each query to the file named by argv[1].
+# Runs schemactl's console entry point in-process after wrapping Cursor.execute (and psycopg's
+# own BEGIN/COMMIT path), then writes the count and the first words of each query to the file
+# named by argv[1]: one entry per round trip to the server.
 COUNT_QUERIES = """
 import atexit, json, sys
 import psycopg
@@ -46,6 +47,19 @@ def execute(self, query, *args, **kwargs):
     return original(self, query, *args, **kwargs)
 
 psycopg.Cursor.execute = execute
+
+# psycopg sends BEGIN, COMMIT and ROLLBACK of conn.transaction() itself, not through a cursor.
+from psycopg._connection_base import BaseConnection
+
+original_command = BaseConnection._exec_command
+
+def exec_command(self, command, *args, **kwargs):
+    text = command.as_string(self) if hasattr(command, "as_string") else command
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    sent.append(" ".join(text.split())[:70])
+    return original_command(self, command, *args, **kwargs)
+
+BaseConnection._exec_command = exec_command
 out = sys.argv[1]
 atexit.register(lambda: open(out, "w").write(json.dumps(sent)))
 sys.argv = ["schemactl", *sys.argv[2:]]
@@ -144,7 +158,8 @@ def summarise(path: Path, top: int) -> list[str]:
 
 
 def query_summary(queries: list[str]) -> list[str]:
-    kinds = collections.Counter(" ".join(q.split()[:3]) for q in queries)
+    # Two words, not three: "CREATE INDEX <name>" would make every index its own kind.
+    kinds = collections.Counter(" ".join(q.split()[:2]) for q in queries)
     lines = [f"  {len(queries)} queries sent:"]
     lines += [f"    {n:5} x {kind}" for kind, n in kinds.most_common(8)]
     return lines

@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                      # every case, 3 runs each
     .venv/bin/python bench/run.py --quick              # 1 run of the 1,000-migration cases
     .venv/bin/python bench/run.py --cases up-200 startup --repeat 5 --output /tmp/report.md
+    .venv/bin/python bench/run.py --baseline bench/out/baseline   # also time an older schemactl
 
 Each case runs in a freshly created database that is dropped afterwards (apply cases get a new
 database for every run). A run is the wall time of the whole command as a subprocess, and its
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import generate
 import peers
@@ -33,6 +35,7 @@ SCHEMACTL = VENV_BIN / "schemactl"
 PYTHON = VENV_BIN / "python"
 LOGS = generate.OUT / "logs"
 GNU_TIME = "/usr/bin/time"
+T = TypeVar("T")
 
 PGHOST = os.environ.get("PGHOST", "127.0.0.1")
 PGPORT = os.environ.get("PGPORT", "5432")
@@ -40,9 +43,13 @@ PGUSER = os.environ.get("PGUSER", "postgres")
 
 # Commands whose exit code means "ran fine" although it is not 0 (a diff that finds changes).
 ACCEPTED_EXIT_CODES = {"diff": (0, 1), "check": (0, 1)}
+# No command may take longer than this; one that does is a failed run, not a stuck benchmark.
+RUN_TIMEOUT_SECONDS = 1800
 
-# The command lines for schemactl's diff and check, which are being built: adjust here if the
-# options they land with differ. Both run against a database with the corpus applied.
+# schemactl's arguments per action; every one also gets --dir and --database-url. diff compares
+# the live database (the corpus applied) with the files; check round-trips the files on scratch
+# databases, which --database-url lets it create on the same server instead of an initdb'd
+# cluster of its own.
 SCHEMACTL_ARGS = {
     "apply": ["up"],
     "down-all": ["down", "--all", "--yes"],
@@ -51,7 +58,30 @@ SCHEMACTL_ARGS = {
     "check": ["check"],
 }
 
-FLOOR_NAMES = {"psql": "psql one call", "driver": "python+psycopg+connect", "typer": "import typer"}
+# Floors that run no migrations, so no set-up either.
+PURE_FLOORS = ("driver", "typer")
+
+# What the console script does, for a schemactl run from another tree (--baseline).
+ENTRY_POINT = "import sys; from schemactl.cli.app import main; sys.argv[0] = 'schemactl'; main()"
+BASELINE = "before"
+
+FLOOR_NAMES = {
+    "psql": "psql one call",
+    "driver": "python+psycopg+connect",
+    "typer": "import typer",
+    BASELINE: "schemactl before",
+}
+
+# Tables the tools keep for themselves, left out when counting what a run created.
+_TABLE_COUNT = """
+SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sqitch')
+   AND n.nspname NOT LIKE 'pg\\_toast%'
+   AND c.relname NOT IN ('schemactl_migrations', 'schema_migrations', 'gorp_migrations',
+                         'yoyo_lock')
+   AND c.relname NOT LIKE '\\_yoyo\\_%'
+"""
 
 
 @dataclass(frozen=True)
@@ -96,13 +126,24 @@ def measure(invocation: Invocation, log: Path) -> Measurement:
     peak_file = log.with_suffix(".maxrss")
     argv = [GNU_TIME, "-f", "%M", "-o", str(peak_file), "--", *invocation.argv]
     env = child_environment(invocation.env)
+    peak_file.unlink(missing_ok=True)
     with log.open("wb") as output:
         start = time.perf_counter()
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env)
+        try:
+            code = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                env=env,
+                timeout=RUN_TIMEOUT_SECONDS,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            code = -1
         seconds = time.perf_counter() - start
-    peak_lines = peak_file.read_text().split()
+    peak_lines = peak_file.read_text().split() if peak_file.exists() else []
     peak_kb = int(peak_lines[-1]) if peak_lines and peak_lines[-1].isdigit() else 0
-    return Measurement(seconds, peak_kb, done.returncode)
+    return Measurement(seconds, peak_kb, code)
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -143,6 +184,21 @@ def server_setting(query: str) -> str:
     return done.stdout.strip() if done.returncode == 0 else "?"
 
 
+def table_count(database: str) -> int:
+    """Tables in ``database`` other than the tools' own ledgers (-1 if it cannot be read)."""
+    argv = ["psql", "-X", "-A", "-t", "-d", libpq_url(database), "-c", _TABLE_COUNT]
+    done = subprocess.run(argv, capture_output=True, text=True, env=child_environment({}))
+    return int(done.stdout) if done.returncode == 0 and done.stdout.strip().isdigit() else -1
+
+
+def compile_bytecode(tree: Path) -> None:
+    """Write the package's .pyc files, as installing it would: an editable install run with
+    PYTHONDONTWRITEBYTECODE (set on some machines) would otherwise compile every module from
+    source on every run, and the benchmark would time the compiler."""
+    argv = [str(PYTHON), "-m", "compileall", "-q", str(tree)]
+    subprocess.run(argv, check=True, capture_output=True)
+
+
 # --- how each tool does each action --------------------------------------------------------
 
 # A command builder: (action, corpus directory, database name) -> what to run, or None when the
@@ -154,6 +210,23 @@ def schemactl_command(action: str, corpus: Path, db: str) -> Invocation | None:
     args = SCHEMACTL_ARGS[action]
     directory = str(corpus / "schemactl")
     return Invocation([str(SCHEMACTL), *args, "--dir", directory, "--database-url", libpq_url(db)])
+
+
+def baseline_command(tree: Path) -> CommandBuilder:
+    """schemactl from another tree (``--baseline``): the same arguments, its own package."""
+
+    def build(action: str, corpus: Path, db: str) -> Invocation | None:
+        current = schemactl_command(action, corpus, db)
+        assert current is not None
+        return baseline_invocation(tree, current.argv[1:])
+
+    return build
+
+
+def baseline_invocation(tree: Path, args: list[str]) -> Invocation:
+    # PYTHONPATH comes before the editable install's finder, so the tree's package wins;
+    # -P keeps the working directory (this tree, when run from it) off sys.path.
+    return Invocation([str(PYTHON), "-P", "-c", ENTRY_POINT, *args], {"PYTHONPATH": str(tree)})
 
 
 def psql_command(action: str, corpus: Path, db: str) -> Invocation | None:
@@ -244,12 +317,23 @@ class Case:
     big: bool = False
     with_peers: bool = True
 
+    @property
+    def expected_tables(self) -> int | None:
+        """Tables a correct run leaves (None: as many as the floor's run leaves)."""
+        if self.corpus is None or self.action not in ("apply", "down-all"):
+            return None
+        if self.action == "down-all":
+            return 0
+        count = self.corpus.name.removeprefix("synthetic-")
+        return int(count) if count.isdigit() else None
+
 
 @dataclass
 class ToolResult:
     tool: str
     runs: list[Measurement] = field(default_factory=list)
     failure: str = ""
+    tables: set[int] = field(default_factory=set)  # what the timed runs left behind
 
     @property
     def median(self) -> float:
@@ -322,19 +406,28 @@ def build_cases() -> list[Case]:
         ),
         Case("down-all-200", "down --all of 200", "psql", "down-all", small, setup="apply"),
     ]
-    for command in ("diff", "check"):
-        cases.append(
-            Case(
-                f"{command}-200",
-                f"schemactl {command} with 200 applied",
-                floor=None,
-                action=command,
-                corpus=small,
-                setup="apply",
-                fresh_per_run=False,
-                with_peers=False,
-            )
-        )
+    cases += [
+        Case(
+            "diff-200",
+            "schemactl diff with 200 applied",
+            floor=None,
+            action="diff",
+            corpus=small,
+            setup="apply",
+            fresh_per_run=False,
+            with_peers=False,
+        ),
+        # check builds its own scratch databases; the case's database only names the server.
+        Case(
+            "check-200",
+            "schemactl check of 200",
+            floor=None,
+            action="check",
+            corpus=small,
+            fresh_per_run=False,
+            with_peers=False,
+        ),
+    ]
     cases += [
         Case("version", "schemactl --version", "typer", "version", light=True, with_peers=False),
         Case("help", "schemactl --help", "typer", "help", light=True, with_peers=False),
@@ -362,11 +455,19 @@ def heavy_imports(action: str) -> list[str]:
 
 
 class Runner:
-    def __init__(self, tools: list[str], repeat: int, quick: bool, log: Callable[[str], None]):
+    def __init__(
+        self,
+        tools: list[str],
+        repeat: int,
+        quick: bool,
+        log: Callable[[str], None],
+        baseline: Path | None = None,
+    ):
         self.tools = tools
         self.repeat = repeat
         self.quick = quick
         self.log = log
+        self.baseline = baseline
 
     def runs_for(self, case: Case) -> int:
         if case.light:
@@ -377,13 +478,25 @@ class Runner:
 
     def command(self, tool: str, action: str, case: Case, db: str) -> Invocation | None:
         if action in ("version", "help"):
-            return startup_command(action) if tool == "schemactl" else typer_command("", ROOT, db)
+            if tool == "schemactl":
+                return startup_command(action)
+            if tool == BASELINE and self.baseline is not None:
+                return baseline_invocation(self.baseline, [f"--{action}"])
+            return typer_command("", ROOT, db)
         assert case.corpus is not None
+        if tool == BASELINE:
+            assert self.baseline is not None
+            return baseline_command(self.baseline)(action, case.corpus, db)
         return BUILDERS[tool](action, case.corpus, db)
 
     def tools_for(self, case: Case) -> list[str]:
         candidates = [case.floor] if case.floor else []
-        candidates += ["schemactl", *self.tools] if case.with_peers else ["schemactl"]
+        candidates.append("schemactl")
+        if self.baseline is not None and case.action not in ("diff", "check"):
+            # diff and check are not schemactl's apply path: nothing to compare with.
+            candidates.append(BASELINE)
+        if case.with_peers:
+            candidates += self.tools
         return [tool for tool in candidates if self.command(tool, case.action, case, "x")]
 
     def run_case(self, case: Case) -> CaseResult:
@@ -396,25 +509,47 @@ class Runner:
                 for tool in rotated(tools, index):
                     self.fresh_run(case, results[tool], index)
         else:
-            for tool in tools:
-                self.shared_runs(case, results[tool], runs)
-        return CaseResult(case, results)
+            self.shared_runs(case, [results[tool] for tool in tools], runs)
+        notes = self.check_tables(case, results)
+        return CaseResult(case, results, notes)
+
+    def check_tables(self, case: Case, results: dict[str, ToolResult]) -> list[str]:
+        """A run that exits 0 but leaves the wrong tables did not do the job: not a result."""
+        floor = results.get(case.floor or "")
+        expected = case.expected_tables
+        if expected is None and floor is not None and len(floor.tables) == 1:
+            expected = next(iter(floor.tables))
+        notes = []
+        for result in results.values():
+            if expected is None or not result.tables or result.tables == {expected}:
+                continue
+            found = ", ".join(map(str, sorted(result.tables)))
+            result.failure = f"left {found} tables, expected {expected}"
+            result.runs.clear()
+            notes.append(f"{case.name}: {result.tool} {result.failure}")
+        return notes
 
     def database(self, case: Case, tool: str) -> str:
         return re.sub(r"[^a-z0-9_]", "_", f"bench_{case.name}_{tool}_{os.getpid()}")
 
     def prepare(self, case: Case, result: ToolResult, db: str, index: int) -> bool:
         """Create the database and run the untimed set-up; False (and a failure) if it broke."""
-        if case.action in ("version", "help"):
+        if case.corpus is None:
             return True
         create_database(db)
-        if case.setup is not None:
+        # The driver floor only connects: it has no set-up to run (nor tables to show for it).
+        if case.setup is not None and result.tool not in PURE_FLOORS:
             invocation = self.command(result.tool, case.setup, case, db)
             assert invocation is not None
             log = LOGS / case.name / f"{result.tool}-setup-{index}.log"
             done = measure(invocation, log)
             if done.exit_code != 0:
                 result.failure = f"set-up exited {done.exit_code} (see {log.relative_to(BENCH)})"
+                return False
+            expected = Case("", "", None, case.setup, case.corpus).expected_tables
+            found = table_count(db)
+            if expected is not None and found != expected:
+                result.failure = f"set-up left {found} tables, expected {expected}"
                 return False
         checkpoint()
         return True
@@ -440,40 +575,56 @@ class Runner:
             done = self.timed(case, result, db, str(index))
             if done:
                 result.runs.append(done)
+                if case.expected_tables is not None or case.floor == "psql":
+                    result.tables.add(table_count(db))
                 self.log(f"  {result.tool:12} {done.seconds:8.3f} s {done.peak_kb / 1024:6.1f} MB")
         finally:
             if case.corpus is not None:
                 drop_database(db)
 
-    def shared_runs(self, case: Case, result: ToolResult, runs: int) -> None:
-        """One database, one set-up, one untimed warm-up, then the timed runs."""
-        db = self.database(case, result.tool)
+    def shared_runs(self, case: Case, results: list[ToolResult], runs: int) -> None:
+        """A database per tool, its set-up and one untimed warm-up; then the timed runs, the
+        tools taking turns as in fresh runs, so that a busy moment on the machine does not land
+        on one tool's runs only."""
+        ready: list[ToolResult] = []
         try:
-            if not self.prepare(case, result, db, 0):
-                return
-            if self.timed(case, result, db, "warm-up") is None:
-                return
+            for result in results:
+                db = self.database(case, result.tool)
+                if self.prepare(case, result, db, 0) and self.timed(case, result, db, "warm-up"):
+                    ready.append(result)
             for index in range(runs):
-                done = self.timed(case, result, db, str(index))
-                if done is None:
-                    return
-                result.runs.append(done)
-            self.log(f"  {result.tool:12} {result.median:8.3f} s {result.peak_mb:6.1f} MB")
+                for position in rotated(list(range(len(ready))), index):
+                    result = ready[position]
+                    if result.failure:
+                        continue
+                    done = self.timed(case, result, self.database(case, result.tool), str(index))
+                    if done is not None:
+                        result.runs.append(done)
+            for result in ready:
+                if result.runs and not result.failure:
+                    self.log(f"  {result.tool:12} {result.median:8.3f} s {result.peak_mb:6.1f} MB")
         finally:
             if case.corpus is not None:
-                drop_database(db)
+                for result in results:
+                    drop_database(self.database(case, result.tool))
 
 
-def rotated(items: list[str], shift: int) -> list[str]:
-    """Start each round with a different tool, so no tool always runs on a warmer server."""
-    shift %= len(items)
-    return items[shift:] + items[:shift]
+def rotated(items: list[T], shift: int) -> list[T]:
+    """The order of round ``shift``: forwards, then backwards, and so on. No tool always runs
+    first (on a server the previous round left warm or busy), and neighbours stay neighbours:
+    the floor, schemactl and its baseline run back to back in every round, so their per-round
+    ratios compare runs seconds apart, not a slow peer's minutes apart."""
+    return list(reversed(items)) if shift % 2 else list(items)
 
 
 # --- report --------------------------------------------------------------------------------
 
 
-def machine_description() -> list[str]:
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def machine_description(load_at_start: str = "") -> list[str]:
     meminfo = Path("/proc/meminfo").read_text().splitlines()
     memory_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
     cpuinfo = Path("/proc/cpuinfo").read_text()
@@ -492,6 +643,8 @@ def machine_description() -> list[str]:
         f"shared_buffers={server_setting('show shared_buffers')}, over TCP to {PGHOST}",
         f"- Client: {python.stdout.strip()}, {schemactl.stdout.strip()} (tree {revision}), "
         f"{psql.stdout.strip()}",
+        f"- Load average (1, 5, 15 min): {load_at_start or '?'} at the start, "
+        f"{load_average()} at the end (other work shares the machine)",
     ]
 
 
@@ -505,8 +658,20 @@ def format_table(rows: list[list[str]]) -> list[str]:
     return [line(rows[0]), line(["-" * width for width in widths]), *map(line, rows[1:])]
 
 
-def ratio(numerator: float, denominator: float) -> str:
-    return f"{numerator / denominator:.2f}x" if denominator > 0 else "-"
+def paired_ratio(mine: ToolResult | None, other: ToolResult | None) -> float | None:
+    """``mine`` over ``other``: the median of the per-round ratios when both ran every round,
+    else the ratio of the medians. A round's runs follow each other within seconds or minutes,
+    so a busy moment on a shared machine weighs on both sides of its ratio."""
+    if mine is None or other is None or not mine.runs or not other.runs:
+        return None
+    if len(mine.runs) == len(other.runs) and not mine.failure and not other.failure:
+        pairs = zip(mine.runs, other.runs, strict=True)
+        return statistics.median(a.seconds / b.seconds for a, b in pairs)
+    return mine.median / other.median
+
+
+def format_ratio(value: float | None) -> str:
+    return f"{value:.2f}x" if value is not None else "-"
 
 
 def results_table(case_results: list[CaseResult]) -> list[str]:
@@ -540,8 +705,8 @@ def results_table(case_results: list[CaseResult]) -> list[str]:
                     f"{result.median:.3f}",
                     str(len(result.runs)),
                     f"{min(seconds):.3f}-{max(seconds):.3f}",
-                    ratio(result.median, floor.median) if floor and floor.runs else "-",
-                    ratio(mine.median, result.median) if mine and mine.runs else "-",
+                    format_ratio(paired_ratio(result, floor)),
+                    format_ratio(paired_ratio(mine, result)),
                     f"{result.peak_mb:.1f}",
                 ]
             )
@@ -555,22 +720,25 @@ class Target:
     met: bool | None  # None: not measured in this run
 
 
-def median_of(case_results: list[CaseResult], case: str, tool: str) -> float | None:
+def result_of(case_results: list[CaseResult], case: str, tool: str) -> ToolResult | None:
     for case_result in case_results:
         result = case_result.results.get(tool)
         if case_result.case.name == case and result and result.runs:
-            return result.median
+            return result
     return None
+
+
+def median_of(case_results: list[CaseResult], case: str, tool: str) -> float | None:
+    result = result_of(case_results, case, tool)
+    return result.median if result else None
 
 
 def ratio_target(
     case_results: list[CaseResult], case: str, tool: str, other: str, limit: float, text: str
 ) -> Target:
-    mine = median_of(case_results, case, tool)
-    theirs = median_of(case_results, case, other)
-    if mine is None or theirs is None:
+    value = paired_ratio(result_of(case_results, case, tool), result_of(case_results, case, other))
+    if value is None:
         return Target(text, "not measured", None)
-    value = mine / theirs
     return Target(text, f"{value:.2f}x", value <= limit)
 
 
@@ -627,15 +795,17 @@ def report(
     available: dict[str, peers.Peer],
     imports: dict[str, list[str]],
     skipped: list[str],
+    load_at_start: str = "",
 ) -> str:
-    lines = ["## Machine", "", *machine_description()]
+    lines = ["## Machine", "", *machine_description(load_at_start)]
     lines += ["- Peers: " + "; ".join(describe_peer(peer) for peer in available.values())]
     lines += ["", "## Results", ""]
     lines += [
-        "Wall time of the whole command, median of the runs; `vs floor` is the tool's median over",
-        "the case's floor (psql in one call, python+psycopg+connect+select 1, or `import typer`);",
-        "`schemactl/tool` is schemactl's median over that tool's; peak MB is the largest",
-        "maximum RSS of one run.",
+        "Wall time of the whole command, median of the runs; `vs floor` is the tool's time over",
+        "the case's floor (psql in one call, python+psycopg+connect+select 1, or `import typer`),",
+        "and `schemactl/tool` schemactl's over that tool's: each the median of the ratios within a",
+        "round (the tools take turns, one run each per round), or of the medians when a tool",
+        "missed a round; peak MB is the largest maximum RSS of one run.",
         "",
         *results_table(case_results),
         "",
@@ -644,7 +814,7 @@ def report(
         *targets_table(evaluate_targets(case_results, imports)),
     ]
     if skipped:
-        lines += ["", "## Not run", "", *(f"- {reason}" for reason in skipped)]
+        lines += ["", "## Not run or not counted", "", *(f"- {reason}" for reason in skipped)]
     return "\n".join(lines) + "\n"
 
 
@@ -673,6 +843,11 @@ def main() -> int:
     parser.add_argument("--peers", nargs="*", choices=peers.PEER_NAMES, help="peers to compare")
     parser.add_argument("--no-install", action="store_true", help="use only installed peers")
     parser.add_argument("--output", type=Path, help="also write the report to this file")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a directory holding another schemactl package (an older tree) to time beside",
+    )
     args = parser.parse_args()
     if not Path(GNU_TIME).exists():
         sys.exit(f"{GNU_TIME} not found: install GNU time (apt-get install time)")
@@ -680,6 +855,7 @@ def main() -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    load_at_start = load_average()
     wanted_peers = tuple(args.peers) if args.peers is not None else peers.PEER_NAMES
     if args.no_install:
         available = {name: peers.FINDERS[name]() for name in wanted_peers}
@@ -701,14 +877,20 @@ def main() -> int:
         elif case.corpus is not None:
             generate.synthetic_corpus(int(case.corpus.name.split("-")[1]))
 
-    runner = Runner(tools, args.repeat, args.quick, log)
+    compile_bytecode(ROOT / "schemactl")
+    if args.baseline is not None:
+        if not (args.baseline / "schemactl" / "__init__.py").exists():
+            sys.exit(f"{args.baseline}/schemactl/__init__.py not found")
+        compile_bytecode(args.baseline / "schemactl")
+    runner = Runner(tools, args.repeat, args.quick, log, args.baseline)
     case_results = [runner.run_case(case) for case in cases]
     imports = {
         case.action: heavy_imports(case.action)
         for case in cases
         if case.action in ("version", "help")
     }
-    text = report(case_results, available, imports, skipped)
+    skipped += [note for case_result in case_results for note in case_result.notes]
+    text = report(case_results, available, imports, skipped, load_at_start)
     print(text)
     if args.output:
         args.output.write_text(text, encoding="utf-8")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import getpass
 import socket
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -139,7 +141,15 @@ ON CONFLICT (version) DO UPDATE SET
 """
 
 
+@cache
+def _insert_query(table: LedgerTable) -> sql.Composed:
+    """The upsert of one ledger row, composed once per table (the runner prepares it)."""
+    return sql.SQL(_INSERT).format(table=table.identifier)
+
+
+@cache
 def _origin() -> str:
+    """``user@host`` of this process, looked up once."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
@@ -157,6 +167,25 @@ def record(
     statements_done: int | None = None,
 ) -> None:
     """Insert or replace the row for ``entry``; dirty when ``dirty_direction`` is given."""
+    query, params = record_query(
+        table,
+        entry,
+        execution_ms=execution_ms,
+        dirty_direction=dirty_direction,
+        statements_done=statements_done,
+    )
+    conn.execute(query, params, prepare=True)
+
+
+def record_query(
+    table: LedgerTable,
+    entry: Entry,
+    *,
+    execution_ms: float = 0.0,
+    dirty_direction: str | None = None,
+    statements_done: int | None = None,
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """The statement ``record`` runs and its parameters, for a caller that sends it itself."""
     params = {
         "version": entry.version,
         "name": entry.name,
@@ -170,7 +199,7 @@ def record(
         "statements_done": statements_done,
         "tool_version": __version__,
     }
-    conn.execute(sql.SQL(_INSERT).format(table=table.identifier), params, prepare=True)
+    return _insert_query(table), params
 
 
 def mark_progress(
@@ -203,7 +232,17 @@ def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) 
     )
 
 
+@cache
+def _delete_query(table: LedgerTable) -> sql.Composed:
+    return sql.SQL("DELETE FROM {} WHERE version = %(version)s").format(table.identifier)
+
+
 def forget(conn: psycopg.Connection, table: LedgerTable, version: int) -> None:
     """Delete the row of ``version``."""
-    query = sql.SQL("DELETE FROM {} WHERE version = %s").format(table.identifier)
-    conn.execute(query, (version,), prepare=True)
+    query, params = forget_query(table, version)
+    conn.execute(query, params, prepare=True)
+
+
+def forget_query(table: LedgerTable, version: int) -> tuple[sql.Composed, dict[str, Any]]:
+    """The statement ``forget`` runs and its parameters, for a caller that sends it itself."""
+    return _delete_query(table), {"version": version}

@@ -12,9 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from schemactl import ledger
 from schemactl.errors import MigrationFailedError, RefusedError
@@ -24,6 +27,12 @@ from schemactl.plan import Direction, Plan, Step
 from schemactl.statements import Statement
 
 LOCK_NOT_AVAILABLE = "55P03"
+
+# A migration's transaction opens with its first statement and closes with its ledger row, in
+# the same round trips: "BEGIN; <first statement>" and "<ledger row>; COMMIT" go as one
+# simple-protocol query each. A two-statement migration costs 3 round trips instead of 5.
+_BEGIN = "BEGIN; "
+_COMMIT = sql.SQL(";\nCOMMIT")
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,11 @@ class Runner:
         on_event: Callable[[Event], None] = lambda event: None,
     ):
         self.conn = conn
+        # One cursor for every migration statement: a cursor per statement costs more than
+        # the statement for small DDL. The ledger row that ends a transaction is bound on the
+        # client so it can travel with its COMMIT.
+        self.cursor = conn.cursor()
+        self.closing = psycopg.ClientCursor(conn)
         self.table = table
         self.retries = retries
         self.backoff_seconds = backoff_seconds
@@ -134,6 +148,39 @@ class Runner:
         )
 
     def _run_transaction(self, step: Step, script: Script, started: float) -> None:
+        idle = self.conn.info.transaction_status == TransactionStatus.IDLE
+        if not (self.conn.autocommit and idle):
+            self._run_nested_transaction(step, script, started)
+            return
+        try:
+            if not script.statements:
+                self.conn.execute(b"BEGIN")
+            for statement in script.statements:
+                self._execute(step, script, statement, begin=statement.index == 0)
+            query, params = self._ledger_change(step, started)
+            self.closing.execute(query + _COMMIT, params)
+        except psycopg.Error as exc:
+            # Statements raise MigrationFailedError; this is the ledger row or COMMIT itself
+            # failing, as a deferred constraint or trigger does.
+            self._roll_back()
+            raise commit_failure(script, exc) from exc
+        except BaseException:
+            self._roll_back()
+            raise
+
+    def _ledger_change(self, step: Step, started: float) -> tuple[sql.Composed, dict[str, Any]]:
+        migration = step.migration
+        if step.direction is Direction.UP:
+            elapsed = (time.perf_counter() - started) * 1000
+            return ledger.record_query(self.table, entry_for(migration), execution_ms=elapsed)
+        return ledger.forget_query(self.table, migration.version)
+
+    def _roll_back(self) -> None:
+        if not self.conn.closed and self.conn.info.transaction_status != TransactionStatus.IDLE:
+            self.conn.rollback()
+
+    def _run_nested_transaction(self, step: Step, script: Script, started: float) -> None:
+        """The same inside a transaction the caller opened (it becomes a savepoint)."""
         migration = step.migration
         try:
             with self.conn.transaction():
@@ -145,8 +192,7 @@ class Runner:
                 else:
                     ledger.forget(self.conn, self.table, migration.version)
         except psycopg.Error as exc:
-            # Statements raise MigrationFailedError; this is COMMIT itself failing, as a
-            # deferred constraint or trigger does. The transaction is rolled back.
+            # As above: COMMIT (or the ledger row) failing; the transaction is rolled back.
             raise commit_failure(script, exc) from exc
 
     def _run_autocommit(self, step: Step, script: Script) -> None:
@@ -191,11 +237,20 @@ class Runner:
                 hint="restore the file, or finish by hand and run 'schemactl repair'",
             )
 
-    def _execute(self, step: Step, script: Script, statement: Statement) -> None:
+    def _execute(
+        self, step: Step, script: Script, statement: Statement, *, begin: bool = False
+    ) -> None:
+        prefix = _BEGIN if begin else ""
         try:
-            self.conn.execute(statement.text.encode("utf-8"))
+            self.cursor.execute((prefix + statement.text).encode("utf-8"))
         except psycopg.Error as exc:
-            raise failure(script.path, statement, exc, dirty=script.no_transaction) from exc
+            raise failure(
+                script.path,
+                statement,
+                exc,
+                dirty=script.no_transaction,
+                position_offset=len(prefix),
+            ) from exc
         self.emit(StatementDone(step, statement.index, len(script.statements)))
 
 
@@ -207,12 +262,15 @@ def _script(step: Step) -> Script:
 
 
 def failure(
-    path: Path, statement: Statement, exc: psycopg.Error, *, dirty: bool
+    path: Path, statement: Statement, exc: psycopg.Error, *, dirty: bool, position_offset: int = 0
 ) -> MigrationFailedError:
-    """A MigrationFailedError carrying the file, line, excerpt and the server's diagnostics."""
+    """A MigrationFailedError carrying the file, line, excerpt and the server's diagnostics.
+
+    ``position_offset`` is the length of any text sent before the statement in the same query.
+    """
     diag = exc.diag
-    position = int(diag.statement_position) if diag.statement_position else 0
-    line = statement.line_of(position) if position else statement.line
+    position = int(diag.statement_position) - position_offset if diag.statement_position else 0
+    line = statement.line_of(position) if position > 0 else statement.line
     sqlstate = diag.sqlstate or getattr(exc, "sqlstate", None)
     primary = diag.message_primary or str(exc).strip()
     detail_lines = [f"statement {statement.index + 1}: {statement.excerpt()}"]

@@ -109,6 +109,11 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    if sys.argv[1:] == ["--version"]:
+        # Answered before typer builds every command's parameters, which costs more than
+        # the rest of this start-up together.
+        sys.stdout.write(f"schemactl {__version__}\n")
+        return
     signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
