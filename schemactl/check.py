@@ -414,7 +414,7 @@ class RoundTrip:
                     severity=Severity.ERROR,
                     path=script.path,
                     line=error.line,
-                    message=error.message.split(": ", 1)[-1],
+                    message=error.reason,
                     why=why,
                     instead="fix the statement; later round trips depend on this one",
                     version=m.version,

@@ -206,7 +206,11 @@ def _read_snapshot(path: Path) -> SchemaModel:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"cannot read snapshot {path}", detail=str(exc)) from None
+        raise SnapshotError(
+            f"cannot read snapshot {path}",
+            detail=str(exc),
+            hint="write one with: schemactl dump --json --output FILE",
+        ) from None
     try:
         return SchemaModel.from_json(text)
     except SnapshotError as error:
@@ -219,9 +223,15 @@ def _dump_script(path: Path) -> Script:
         text = path.read_text(encoding="utf-8")
         statements = tuple(split_statements(text))
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read dump {path}", detail=str(exc)) from None
+        raise UsageError(
+            f"cannot read dump {path}",
+            detail=str(exc),
+            hint="give a UTF-8 SQL file, such as one schemactl dump writes",
+        ) from None
     except UnterminatedError as exc:
-        raise UsageError(f"{path}: {exc}") from None
+        raise UsageError(
+            f"{path}: {exc}", hint="close the string, comment or body, or regenerate the dump"
+        ) from None
     return Script(path, text, statements, frozenset(), frozenset())
 
 
@@ -248,7 +258,9 @@ def check_dump(path: Path, text: str) -> Staleness:
     except FileNotFoundError:
         return Staleness(path, False, "", missing=True)
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}", detail=str(exc)) from None
+        raise UsageError(
+            f"cannot read {path}", detail=str(exc), hint="check the file named by --check"
+        ) from None
     if saved == text:
         return Staleness(path, True, "")
     lines = difflib.unified_diff(

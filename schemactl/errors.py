@@ -100,10 +100,13 @@ class MigrationFailedError(SchemactlError):
         hint: str | None = None,
         sqlstate: str | None = None,
         dirty: bool = False,
+        reason: str | None = None,
     ):
         super().__init__(message, detail=detail, hint=hint)
         self.path = path
         self.line = line
+        # The server's words without the file and line, for reports that place them apart.
+        self.reason = reason or message
         self.sqlstate = sqlstate
         self.dirty = dirty
 

@@ -17,7 +17,7 @@ from schemactl.replay import apply_ups
 
 
 def through(migrations: MigrationSet, to: int | None) -> list[Migration]:
-    """The migrations up to and including version ``to`` (all of them when None)."""
+    """The migrations up to and including version ``to`` (all when None; none for 0)."""
     if to is not None and to not in migrations.by_version and to != 0:
         raise UsageError(
             f"there is no migration with version {to} in {migrations.directory}",

@@ -278,8 +278,10 @@ def failure(
         detail_lines.append(f"DETAIL: {diag.message_detail}")
     if isinstance(exc, pg_errors.LockNotAvailable):
         detail_lines.append("the lock was not granted within --lock-timeout")
+    reason = primary + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
     return MigrationFailedError(
-        f"{path}:{line}: {primary}" + (f" (SQLSTATE {sqlstate})" if sqlstate else ""),
+        f"{path}:{line}: {reason}",
+        reason=reason,
         path=path,
         line=line,
         detail="\n".join(detail_lines),
@@ -298,8 +300,10 @@ def commit_failure(script: Script, exc: psycopg.Error) -> MigrationFailedError:
     detail_lines = ["at COMMIT, after every statement ran (a deferred constraint or trigger)"]
     if diag.message_detail:
         detail_lines.append(f"DETAIL: {diag.message_detail}")
+    reason = primary + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
     return MigrationFailedError(
-        f"{script.path}: {primary}" + (f" (SQLSTATE {sqlstate})" if sqlstate else ""),
+        f"{script.path}: {reason}",
+        reason=reason,
         path=script.path,
         line=line,
         detail="\n".join(detail_lines),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from importlib import resources
 from typing import Any, TypeVar, cast
@@ -98,20 +99,26 @@ def load_schema(
 
 
 def _read_catalog(conn: psycopg.Connection[Any]) -> dict[str, list[Row]]:
+    rows = {}
+    with _pinned(conn) as cur:
+        for kind in KINDS:
+            cur.execute(query_text(kind))
+            rows[kind] = cur.fetchall()
+    return rows
+
+
+@contextmanager
+def _pinned(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Row]]:
+    """A cursor in a transaction (a savepoint inside the caller's) with PINNED_SETTINGS set."""
     restore = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute(_PIN)
         pinned = cur.fetchone() or {}
-        previous = [pinned[f"was_{n}"] for n in range(len(PINNED_SETTINGS))]
-        rows = {}
-        for kind in KINDS:
-            cur.execute(query_text(kind))
-            rows[kind] = cur.fetchall()
+        yield cur
         # set_config(..., true) lasts until the end of the transaction; when that is the
         # caller's transaction, put their settings back.
         if restore:
-            cur.execute(_RESTORE, previous)
-    return rows
+            cur.execute(_RESTORE, [pinned[f"was_{n}"] for n in range(len(PINNED_SETTINGS))])
 
 
 def _excluded(row: Row, skip: set[tuple[str, str]]) -> bool:
@@ -194,16 +201,11 @@ def fingerprint(conn: psycopg.Connection[Any]) -> str:
     differ compares full models before it reports anything. One query, much cheaper than
     ``load_schema``; pins and restores the session settings as ``load_schema`` does.
     """
-    restore = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute(_PIN)
-        pinned = cur.fetchone() or ()
+    with _pinned(conn) as cur:
         cur.execute(_fingerprint_query(conn.info.server_version))
         row = cur.fetchone()
-        if restore:
-            cur.execute(_RESTORE, [pinned[2 * n] for n in range(len(PINNED_SETTINGS))])
     assert row is not None
-    return str(row[0])
+    return str(row["digest"])
 
 
 _SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")

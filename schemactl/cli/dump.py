@@ -53,7 +53,10 @@ def dump(
     if output is not None and check is not None:
         raise UsageError("--output and --check contradict each other", hint="give one of them")
     if from_ is not None and to is not None:
-        raise UsageError("--to limits the migration files; it cannot go with --from")
+        raise UsageError(
+            "--to limits the migration files; it cannot go with --from",
+            hint="leave out --from to dump the files through --to",
+        )
     settings = config.resolve(o.scratch_flags(database_url, dir, ledger_table, scratch_url))
     files = compare.Source("files", "", to)
     source = compare.parse_source(from_, default=files)
@@ -80,7 +83,11 @@ def dump(
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"cannot write {output}", detail=exc.strerror or str(exc)) from None
+            raise UsageError(
+                f"cannot write {output}",
+                detail=exc.strerror or str(exc),
+                hint="create its directory first, or choose another --output",
+            ) from None
         terminal.progress(f"wrote {output}")
         return
     typer.echo(text, nl=False)
