@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import schemactl
 
@@ -58,3 +59,64 @@ def test_python_m_schemactl_without_arguments_shows_help_and_exits_2():
 
     assert result.returncode == 2
     assert "up" in result.stdout and "status" in result.stdout
+
+
+def test_root_help_builds_no_command_and_loads_neither_rich_nor_psycopg():
+    probe = (
+        "import sys\n"
+        "sys.argv = ['schemactl', '--help']\n"
+        "from schemactl.cli.app import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'psycopg', 'sqlparse'})\n"
+        "print(heavy, file=sys.stderr)\n"
+    )
+
+    result = run_python("-c", probe)
+
+    assert "Commands:" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_root_help_summaries_are_each_commands_own_first_docstring_line():
+    import typer
+
+    from schemactl.cli.app import COMMANDS, app
+
+    group = typer.main.get_command(app)
+    ctx = group.make_context("schemactl", ["--help"], resilient_parsing=True)
+    commands = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+
+    assert list(commands) == list(COMMANDS)
+    for name, (_, summary) in COMMANDS.items():
+        command = commands[name]
+        assert command is not None and command.help is not None
+        assert command.help.strip().splitlines()[0] == summary, name
+
+
+def test_status_and_up_to_a_pipe_do_not_import_rich(database_url: str, migration_dir: Any) -> None:
+    directory = migration_dir(
+        {"0001_users": ("CREATE TABLE users (id bigint);", "DROP TABLE users;")}
+    )
+    probe = (
+        "import sys\n"
+        "from schemactl.cli.app import main\n"
+        f"for argv in (['up'], ['up'], ['status']):\n"
+        f"    sys.argv = ['schemactl', *argv, '--dir', {str(directory)!r},"
+        f" '--database-url', {database_url!r}]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as exit:\n"
+        "        assert not exit.code, exit.code\n"
+        "print('rich' in sys.modules, file=sys.stderr)\n"
+    )
+
+    result = run_python("-c", probe)
+
+    assert result.returncode == 0, result.stderr
+    assert "applied 1 users" in result.stderr
+    assert "nothing to do" in result.stderr
+    assert "users  applied" in result.stdout  # the status table
+    assert result.stderr.strip().splitlines()[-1] == "False"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -60,22 +60,57 @@ def _is_cli_signal(exc: Exception) -> bool:
     return type(exc).__module__.split(".")[0] in ("typer", "click")
 
 
+# Every command, in help order, with the module that defines it and its one-line summary (the
+# first line of its docstring; a test holds them equal). The root help is written from this
+# table, so ``schemactl --help`` builds no command and imports no rich.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "up": (
+        "migrate",
+        "Apply pending migrations in order, each in one transaction with its ledger row.",
+    ),
+    "down": (
+        "migrate",
+        "Roll back the newest migration, the newest N, down to a version, or all.",
+    ),
+    "status": ("status", "Show every known version and its state."),
+    "new": (
+        "new",
+        "Create the next numbered up/down pair, padded like the directory's other files.",
+    ),
+    "repair": ("repair", "Resolve a dirty, modified or missing version explicitly, one at a time."),
+    "diff": (
+        "diff",
+        "Compare the live schema with the one the migration files produce (exit 1 if they differ).",
+    ),
+    "dump": ("dump", "Write a schema as deterministic, readable SQL (or a JSON snapshot)."),
+    "check": (
+        "check",
+        "Prove a migration directory safe: lint it, then round-trip each migration on scratch.",
+    ),
+}
+
+
 class SchemactlGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         with exit_codes(ctx):
             return super().invoke(ctx)
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # Plain click layout for the root: rich's would cost more than the rest of start-up.
+        # Each command's own --help keeps rich's panels.
+        self.rich_markup_mode = None
+        super().format_help(ctx, formatter)
 
-app = typer.Typer(
-    cls=SchemactlGroup,
-    name="schemactl",
-    help="Apply plain, numbered SQL migrations to PostgreSQL, safely.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:
+            # typer's own no-args path expects rich to have printed the help already.
+            typer.echo(ctx.get_help())
+            ctx.exit(int(ExitCode.USAGE))
+        return list(super().parse_args(ctx, args))
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
 
 def _version(value: bool) -> None:
@@ -84,7 +119,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
@@ -93,14 +127,38 @@ def root(
     """Apply plain, numbered SQL migrations to PostgreSQL, safely."""
 
 
-def _register() -> None:
-    from schemactl.cli import check, diff, dump, migrate, new, repair, status
+def make_app(commands: Iterable[str] = COMMANDS) -> typer.Typer:
+    """The application with ``commands`` registered; typer builds every registered command's
+    parameters on each run, so ``main`` registers only the one it was asked for."""
+    from importlib import import_module
 
-    for module in (migrate, status, new, repair, diff, dump, check):
-        module.register(app)
+    application = typer.Typer(
+        cls=SchemactlGroup,
+        name="schemactl",
+        help="Apply plain, numbered SQL migrations to PostgreSQL, safely.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    application.callback()(root)
+    modules = dict.fromkeys(COMMANDS[name][0] for name in commands)
+    for module in modules:
+        import_module(f"schemactl.cli.{module}").register(application)
+    return application
 
 
-_register()
+app = make_app()
+
+
+def _invoked(argv: list[str]) -> list[str]:
+    """The command the arguments name (the root takes no option with a value); every command
+    when the name is unknown, so click's error can list them."""
+    name = next((arg for arg in argv if not arg.startswith("-")), None)
+    if name is None:
+        return []
+    return [name] if name in COMMANDS else list(COMMANDS)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -116,6 +174,6 @@ def main() -> None:
         return
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
+        make_app(_invoked(sys.argv[1:]))()
     except KeyboardInterrupt:
         sys.exit(int(ExitCode.INTERRUPTED))

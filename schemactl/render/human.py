@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-
 from schemactl.db import LockHolder
 from schemactl.dsn import mask
 from schemactl.operations import RepairResult, RunResult, StatusReport
@@ -44,7 +42,7 @@ class RunProgress:
         # Without colour (a pipe, a CI log) a line is only its text: writing it straight to
         # the stream costs a microsecond where rich's rendering costs some 200, which adds up
         # over a thousand migrations.
-        self.plain = terminal.err.color_system is None
+        self.plain = terminal.plain_err
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, MigrationFinished):
@@ -54,6 +52,8 @@ class RunProgress:
             if self.plain:
                 self._write(f"{verb} {label}  {duration}")
                 return
+            from rich.text import Text
+
             self.terminal.progress(
                 Text.assemble((f"{verb} ", "green"), label, (f"  {duration}", "dim"))
             )
@@ -76,7 +76,7 @@ class RunProgress:
 
     def _write(self, line: str) -> None:
         if not self.terminal.quiet:
-            self.terminal.err.file.write(mask(line) + "\n")
+            self.terminal.stderr.write(mask(line) + "\n")
 
 
 def lock_wait(terminal: Terminal, holder: LockHolder | None) -> None:
@@ -128,7 +128,7 @@ def status_table(terminal: Terminal, report: StatusReport) -> None:
     rows = [_status_cells(s) for s in report.statuses]
     if not rows:
         terminal.data(f"no migrations in {report.directory} and none applied")
-    elif terminal.out.color_system is None:
+    elif terminal.plain_out:
         # Nothing to colour (a pipe, a CI log): the same layout as rich's table, written
         # directly; rich takes a second to lay out a thousand rows.
         terminal.data(_plain_table(list(_STATUS_COLUMNS), rows))
@@ -143,9 +143,9 @@ def status_table(terminal: Terminal, report: StatusReport) -> None:
             assert index is not None
             terminal.data(f"  statement {index + 1} {change.kind}:")
             if change.applied is not None:
-                terminal.data(Text("  - " + change.applied, style="red"))
+                terminal.data("  - " + change.applied, style="red")
             if change.current is not None:
-                terminal.data(Text("  + " + change.current, style="green"))
+                terminal.data("  + " + change.current, style="green")
     counts = ", ".join(
         f"{report.count(state)} {state.value.replace('_', ' ')}"
         for state in State
@@ -176,6 +176,7 @@ def _plain_table(header: list[str], rows: list[list[str]]) -> str:
 
 def _rich_table(report: StatusReport, rows: list[list[str]]) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for i, column in enumerate(_STATUS_COLUMNS):
