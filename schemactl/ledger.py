@@ -36,14 +36,27 @@ CREATE TABLE IF NOT EXISTS {table} (
     dirty            boolean NOT NULL DEFAULT false,
     dirty_direction  text CHECK (dirty_direction IN ('up', 'down')),
     statements_done  integer,
-    tool_version     text
+    tool_version     text,
+    raw_checksum     text
 )
 """
+
+# Added after the first release: a ledger created before it gains the column on the next run
+# that holds the lock, and is read without it until then.
+_RAW = "raw_checksum"
+_ADD_RAW = "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS raw_checksum text"
 
 _COLUMNS = (
     "version, name, checksum, down_checksum, applied_at, applied_by, execution_ms, dirty, "
     "dirty_direction, statements_done"
 )
+
+_COLUMNS_OF = """
+SELECT a.attname FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped
+"""
 
 
 @dataclass(frozen=True)
@@ -74,30 +87,51 @@ class LedgerTable:
         return f"{self.schema}.{self.name}"
 
 
+def columns(conn: psycopg.Connection, table: LedgerTable) -> frozenset[str]:
+    """The ledger table's column names; empty when it does not exist (reading never creates
+    it)."""
+    rows = conn.execute(_COLUMNS_OF, (table.schema, table.name)).fetchall()
+    return frozenset(name for (name,) in rows)
+
+
 def exists(conn: psycopg.Connection, table: LedgerTable) -> bool:
-    """True when the ledger table exists (reading never creates it)."""
-    row = conn.execute(
-        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = %s",
-        (table.schema, table.name),
-    ).fetchone()
-    return row is not None
+    """True when the ledger table exists."""
+    return bool(columns(conn, table))
 
 
-def ensure(conn: psycopg.Connection, table: LedgerTable) -> None:
-    """Create the ledger table (and its schema) if missing; call only under the run lock."""
-    if exists(conn, table):
+def ensure(
+    conn: psycopg.Connection, table: LedgerTable, present: frozenset[str] | None = None
+) -> None:
+    """Create the ledger table (and its schema) if missing, or add what an older one lacks;
+    call only under the run lock. ``present`` is its columns when the caller has read them."""
+    if present is None:
+        present = columns(conn, table)
+    if present and _RAW in present:
         return
     with conn.transaction():
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema)))
-        conn.execute(sql.SQL(_CREATE).format(table=table.identifier))
+        if present:
+            conn.execute(sql.SQL(_ADD_RAW).format(table=table.identifier))
+        else:
+            schema = sql.Identifier(table.schema)
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+            conn.execute(sql.SQL(_CREATE).format(table=table.identifier))
 
 
-def read(conn: psycopg.Connection, table: LedgerTable) -> list[LedgerRow]:
-    """Every ledger row, by version, in one query; empty when the table does not exist."""
-    if not exists(conn, table):
+def read(
+    conn: psycopg.Connection, table: LedgerTable, present: frozenset[str] | None = None
+) -> list[LedgerRow]:
+    """Every ledger row, by version, in one query; empty when the table does not exist.
+
+    ``present`` is the table's columns when the caller has read them.
+    """
+    if present is None:
+        present = columns(conn, table)
+    if not present:
         return []
-    query = sql.SQL("SELECT " + _COLUMNS + " FROM {} ORDER BY version").format(table.identifier)
+    raw = _RAW if _RAW in present else "NULL"
+    query = sql.SQL("SELECT " + _COLUMNS + f", {raw} FROM {{}} ORDER BY version").format(
+        table.identifier
+    )
     try:
         rows = conn.execute(query).fetchall()
     except psycopg.errors.UndefinedColumn:
@@ -124,20 +158,23 @@ class Entry:
     checksum: str
     down_checksum: str | None
     statements: list[str]
+    raw_checksum: str | None = None
 
 
 _INSERT = """
 INSERT INTO {table} (version, name, checksum, down_checksum, statements, applied_from,
-                     execution_ms, dirty, dirty_direction, statements_done, tool_version)
+                     execution_ms, dirty, dirty_direction, statements_done, tool_version,
+                     raw_checksum)
 VALUES (%(version)s, %(name)s, %(checksum)s, %(down_checksum)s, %(statements)s, %(applied_from)s,
-        %(execution_ms)s, %(dirty)s, %(dirty_direction)s, %(statements_done)s, %(tool_version)s)
+        %(execution_ms)s, %(dirty)s, %(dirty_direction)s, %(statements_done)s, %(tool_version)s,
+        %(raw_checksum)s)
 ON CONFLICT (version) DO UPDATE SET
     name = EXCLUDED.name, checksum = EXCLUDED.checksum, down_checksum = EXCLUDED.down_checksum,
     statements = EXCLUDED.statements, applied_at = clock_timestamp(),
     applied_by = current_user, applied_from = EXCLUDED.applied_from,
     execution_ms = EXCLUDED.execution_ms, dirty = EXCLUDED.dirty,
     dirty_direction = EXCLUDED.dirty_direction, statements_done = EXCLUDED.statements_done,
-    tool_version = EXCLUDED.tool_version
+    tool_version = EXCLUDED.tool_version, raw_checksum = EXCLUDED.raw_checksum
 """
 
 
@@ -198,6 +235,7 @@ def record_query(
         "dirty_direction": dirty_direction,
         "statements_done": statements_done,
         "tool_version": __version__,
+        "raw_checksum": entry.raw_checksum,
     }
     return _insert_query(table), params
 
@@ -224,12 +262,27 @@ def mark_clean(
 def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> None:
     """Accept the current file of an applied version as what was applied (repair)."""
     query = sql.SQL(
-        "UPDATE {} SET checksum = %s, down_checksum = %s, statements = %s WHERE version = %s"
+        "UPDATE {} SET checksum = %s, down_checksum = %s, statements = %s, raw_checksum = %s "
+        "WHERE version = %s"
     )
     conn.execute(
         query.format(table.identifier),
-        (entry.checksum, entry.down_checksum, entry.statements, entry.version),
+        (entry.checksum, entry.down_checksum, entry.statements, entry.raw_checksum, entry.version),
     )
+
+
+def remember_raw_checksums(
+    conn: psycopg.Connection, table: LedgerTable, found: list[tuple[int, str, str]]
+) -> None:
+    """Record, for rows that lack it, the bytes' checksum of a file whose statements were just
+    found equal to those applied (``(version, checksum, raw_checksum)``), so that later runs
+    need not split it again. The checksum guards against a row changed meanwhile."""
+    query = sql.SQL(
+        "UPDATE {} SET raw_checksum = %s WHERE version = %s AND checksum = %s "
+        "AND raw_checksum IS NULL"
+    ).format(table.identifier)
+    with conn.cursor() as cursor:
+        cursor.executemany(query, [(raw, version, checksum) for version, checksum, raw in found])
 
 
 @cache

@@ -8,9 +8,11 @@ database.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -46,13 +48,55 @@ DISABLE_PREFIX = "disable="
 
 @dataclass(frozen=True)
 class Script:
-    """One migration file, read and split."""
+    """One migration file, read; its statements are split on first use."""
 
     path: Path
     text: str
-    statements: tuple[Statement, ...]
+    raw_checksum: str  # sha256 of the file's bytes: equal bytes need no re-reading
     directives: frozenset[Directive]
     disabled_rules: frozenset[str]
+    read_problems: tuple[FileProblem, ...] = ()  # undecodable, empty, bad directives
+
+    @classmethod
+    def read(cls, path: Path) -> Script:
+        """Read ``path``; what is wrong with it is kept in ``problems``, not raised."""
+        problems: list[FileProblem] = []
+        raw = _read_bytes(path)
+        text = _decode(path, raw, problems)
+        if text is not None and not text.strip():
+            problems.append(FileProblem(path, "file is empty"))
+        if text is None or problems:
+            return cls(path, text or "", "", frozenset(), frozenset(), tuple(problems))
+        directives, disabled = _directives(path, text, problems)
+        checksum = hashlib.sha256(raw).hexdigest()
+        return cls(path, text, checksum, directives, disabled, tuple(problems))
+
+    @cached_property
+    def _split(self) -> tuple[tuple[Statement, ...], tuple[FileProblem, ...]]:
+        if self.read_problems:
+            return (), self.read_problems
+        problems: list[FileProblem] = []
+        try:
+            statements = split_statements(self.text)
+        except UnterminatedError as exc:
+            line = self.text.count("\n", 0, exc.position) + 1
+            return (), (FileProblem(self.path, f"{exc} starting here", line),)
+        _check_statements(self.path, statements, problems)
+        return tuple(statements), tuple(problems)
+
+    @property
+    def problems(self) -> tuple[FileProblem, ...]:
+        """What is wrong with the file, its statements included (splitting them if not done
+        yet)."""
+        return self._split[1]
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """The statements; a file with problems raises them rather than run half-understood."""
+        statements, problems = self._split
+        if problems:
+            raise MigrationFileError(list(problems))
+        return statements
 
     @cached_property
     def checksum(self) -> str:
@@ -65,12 +109,19 @@ class Script:
 
 @dataclass(frozen=True)
 class Migration:
-    """A numbered migration: its up script and, unless irreversible, its down script."""
+    """A numbered migration: its up script and, unless irreversible, its down script.
+
+    The down file is read on first use: a run that rolls nothing back never needs it.
+    """
 
     version: int
     name: str
     up: Script
-    down: Script | None
+    down_path: Path | None = None
+
+    @cached_property
+    def down(self) -> Script | None:
+        return Script.read(self.down_path) if self.down_path else None
 
     @property
     def irreversible(self) -> bool:
@@ -93,6 +144,20 @@ class MigrationSet:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_version", {m.version: m for m in self.migrations})
 
+    def validate(self, skip: Collection[int] = ()) -> None:
+        """Split and check every file but those of the versions in ``skip``; raises
+        MigrationFileError listing every problem."""
+        problems = [
+            problem
+            for m in self.migrations
+            if m.version not in skip
+            for script in (m.up, m.down)
+            if script is not None
+            for problem in script.problems
+        ]
+        if problems:
+            raise MigrationFileError(_sorted(problems))
+
 
 @dataclass
 class _Candidate:
@@ -102,8 +167,12 @@ class _Candidate:
     direction: str
 
 
-def load_directory(directory: Path) -> MigrationSet:
-    """Read and validate ``directory``; raises MigrationFileError listing every problem."""
+def load_directory(directory: Path, *, defer: bool = False) -> MigrationSet:
+    """Read and validate ``directory``; raises MigrationFileError listing every problem.
+
+    With ``defer`` the statements are left for the caller to validate (``validate``), unless
+    something else is already wrong, so that one run still reports every problem.
+    """
     if not directory.is_dir():
         raise MigrationFileError(
             [FileProblem(directory, "migration directory does not exist")],
@@ -114,15 +183,26 @@ def load_directory(directory: Path) -> MigrationSet:
     pairs = _pair(candidates, problems)
     migrations = []
     for version, (up_c, down_c) in sorted(pairs.items()):
-        up = _read_script(up_c.path, problems) if up_c else None
-        down = _read_script(down_c.path, problems) if down_c else None
-        if up_c is None or up is None:
+        if up_c is None:
             continue
+        up = Script.read(up_c.path)
+        problems.extend(up.read_problems)
         _check_pair(up_c, up, down_c, problems)
-        migrations.append(Migration(version, up_c.name, up, down))
+        migrations.append(Migration(version, up_c.name, up, down_c.path if down_c else None))
+    orphans = [down.path for up, down in pairs.values() if up is None and down is not None]
+    migration_set = MigrationSet(directory, tuple(migrations), _width(candidates))
     if problems:
-        raise MigrationFileError(sorted(problems, key=lambda p: (str(p.path), p.line or 0)))
-    return MigrationSet(directory, tuple(migrations), _width(candidates))
+        for m in migrations:
+            problems.extend(p for s in (m.up, m.down) if s is not None for p in s.problems)
+        problems.extend(p for path in orphans for p in Script.read(path).problems)
+        raise MigrationFileError(_sorted(list(dict.fromkeys(problems))))
+    if not defer:
+        migration_set.validate()
+    return migration_set
+
+
+def _sorted(problems: list[FileProblem]) -> list[FileProblem]:
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
 
 
 def _scan(directory: Path, problems: list[FileProblem]) -> list[_Candidate]:
@@ -193,24 +273,6 @@ def _check_pair(
         )
 
 
-def _read_script(path: Path, problems: list[FileProblem]) -> Script | None:
-    text = _decode(path, problems)
-    if text is None:
-        return None
-    if not text.strip():
-        problems.append(FileProblem(path, "file is empty"))
-        return None
-    try:
-        statements = split_statements(text)
-    except UnterminatedError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        problems.append(FileProblem(path, f"{exc} starting here", line))
-        return None
-    directives, disabled = _directives(path, text, problems)
-    _check_statements(path, statements, directives, problems)
-    return Script(path, text, tuple(statements), directives, disabled)
-
-
 def _read_bytes(path: Path) -> bytes:
     """The file's bytes. Plain os-level reads: the buffered file object ``read_bytes`` builds
     costs more than reading a small file, and a run reads every file of the directory."""
@@ -224,8 +286,7 @@ def _read_bytes(path: Path) -> bytes:
         os.close(fd)
 
 
-def _decode(path: Path, problems: list[FileProblem]) -> str | None:
-    raw = _read_bytes(path)
+def _decode(path: Path, raw: bytes, problems: list[FileProblem]) -> str | None:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -269,12 +330,7 @@ def _directives(
     return frozenset(directives), frozenset(disabled)
 
 
-def _check_statements(
-    path: Path,
-    statements: list[Statement],
-    directives: set[Directive] | frozenset[Directive],
-    problems: list[FileProblem],
-) -> None:
+def _check_statements(path: Path, statements: list[Statement], problems: list[FileProblem]) -> None:
     for statement in statements:
         if is_transaction_control(statement):
             problems.append(

@@ -1,7 +1,9 @@
 """The library behind each command: read files, connect, lock, read the ledger, plan, run.
 
 Each function returns a result object for ``render/`` and raises a SchemactlError when the
-run cannot go ahead. Files are read and validated before any connection is opened.
+run cannot go ahead. Files are read and validated before any migration runs: names, pairs and
+encodings before any connection is opened, statements once the ledger has said which files
+still have the bytes they had when they were applied (those need no second reading).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from schemactl.errors import RefusedError, UsageError
 from schemactl.ledger import LedgerTable
 from schemactl.migrations import MigrationSet, load_directory, next_file_names
 from schemactl.plan import (
+    LedgerRow,
     Overrides,
     Plan,
     State,
@@ -28,6 +31,7 @@ from schemactl.plan import (
     plan_down,
     plan_up,
     statement_changes,
+    unchanged_versions,
 )
 from schemactl.runner import Event, Runner, StepResult, entry_for
 
@@ -47,13 +51,14 @@ class RunResult:
 def _locked(
     settings: Settings, purpose: str, on_wait: LockWaitCallback
 ) -> Iterator[tuple[psycopg.Connection, LedgerTable]]:
+    """A connection holding the run lock, and the ledger table (``ledger.ensure`` it once
+    the files are known to be well-formed)."""
     table = LedgerTable.parse(settings.ledger_table)
     conn = db.connect(settings.database_url, purpose=purpose)
     key = db.lock_key(str(table))
     try:
         db.acquire_lock(conn, key, wait_seconds=settings.wait, on_wait=on_wait)
         try:
-            ledger.ensure(conn, table)
             yield conn, table
         finally:
             db.release_lock(conn, key)
@@ -79,7 +84,7 @@ def up(
     hooks: Hooks = Hooks(),
 ) -> RunResult:
     """Apply pending migrations in order (see ``plan_up`` for what refuses)."""
-    migrations = load_directory(settings.dir)
+    migrations = load_directory(settings.dir, defer=True)
 
     def make_plan(statuses: list[VersionStatus]) -> Plan:
         return plan_up(statuses, to=to, overrides=overrides, resume=resume)
@@ -119,10 +124,14 @@ def _run(
     if dry_run:
         table = LedgerTable.parse(settings.ledger_table)
         with db.connect(settings.database_url, purpose=purpose) as conn:
-            plan = make_plan(compute_status(migrations, ledger.read(conn, table)))
+            plan = make_plan(_statuses(migrations, ledger.read(conn, table)))
         return RunResult(plan, (), dry_run=True)
     with _locked(settings, purpose, hooks.on_lock_wait) as (conn, table):
-        plan = make_plan(compute_status(migrations, ledger.read(conn, table)))
+        present = ledger.columns(conn, table)
+        statuses = _statuses(migrations, ledger.read(conn, table, present))
+        ledger.ensure(conn, table, present)
+        _remember_bytes(conn, table, statuses)
+        plan = make_plan(statuses)
         db.set_timeouts(
             conn,
             lock_timeout=settings.lock_timeout,
@@ -151,12 +160,36 @@ class StatusReport:
         return any(s.state is not State.APPLIED for s in self.statuses)
 
 
+def _statuses(migrations: MigrationSet, rows: list[LedgerRow]) -> list[VersionStatus]:
+    """Validate what the ledger does not vouch for (see ``unchanged_versions``), then state
+    each version."""
+    migrations.validate(skip=unchanged_versions(migrations, rows))
+    return compute_status(migrations, rows)
+
+
+def _remember_bytes(
+    conn: psycopg.Connection, table: LedgerTable, statuses: list[VersionStatus]
+) -> None:
+    """Record the bytes' checksum of applied files found equal by their statements, so the
+    next run need not split them (rows written before the ledger had the column)."""
+    found = [
+        (s.version, s.row.checksum, s.migration.up.raw_checksum)
+        for s in statuses
+        if s.state is State.APPLIED
+        and s.row is not None
+        and s.migration is not None
+        and s.row.raw_checksum is None
+    ]
+    if found:
+        ledger.remember_raw_checksums(conn, table, found)
+
+
 def status(settings: Settings) -> StatusReport:
     """Read files and ledger (one ledger query; more only for modified versions)."""
-    migrations = load_directory(settings.dir)
+    migrations = load_directory(settings.dir, defer=True)
     table = LedgerTable.parse(settings.ledger_table)
     with db.connect(settings.database_url, purpose="status") as conn:
-        statuses = compute_status(migrations, ledger.read(conn, table))
+        statuses = _statuses(migrations, ledger.read(conn, table))
         changes = {}
         for s in statuses:
             if s.state is State.MODIFIED and s.migration is not None:
@@ -194,6 +227,7 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
     """
     migrations = load_directory(settings.dir)
     with _locked(settings, "repair", hooks.on_lock_wait) as (conn, table):
+        ledger.ensure(conn, table)
         statuses = {s.version: s for s in compute_status(migrations, ledger.read(conn, table))}
         target = statuses.get(version)
         if target is None or target.row is None:

@@ -29,6 +29,7 @@ class LedgerRow:
     dirty: bool
     dirty_direction: str | None
     statements_done: int | None
+    raw_checksum: str | None = None
 
 
 class State(StrEnum):
@@ -49,6 +50,39 @@ class VersionStatus:
     state: State
     migration: Migration | None
     row: LedgerRow | None
+
+    @property
+    def same_bytes(self) -> bool:
+        """True when the up file's bytes are those recorded when it was applied: its
+        statements are then the applied ones without splitting it again."""
+        return (
+            self.migration is not None
+            and self.row is not None
+            and self.row.raw_checksum == self.migration.up.raw_checksum
+        )
+
+    @property
+    def file_checksum(self) -> str | None:
+        """The checksum of the up file's statements (the recorded one for the same bytes)."""
+        if self.migration is None:
+            return None
+        if self.same_bytes:
+            assert self.row is not None
+            return self.row.checksum
+        return self.migration.up.checksum
+
+
+def unchanged_versions(migrations: MigrationSet, rows: list[LedgerRow]) -> frozenset[int]:
+    """Applied, clean versions whose up file has exactly the bytes recorded in the ledger:
+    they were validated when they ran and will not run again."""
+    return frozenset(
+        row.version
+        for row in rows
+        if not row.dirty
+        and row.raw_checksum is not None
+        and (m := migrations.by_version.get(row.version)) is not None
+        and m.up.raw_checksum == row.raw_checksum
+    )
 
 
 class Direction(StrEnum):
@@ -107,6 +141,8 @@ def _state(migration: Migration | None, row: LedgerRow | None, highest: int | No
         return State.DIRTY
     if migration is None:
         return State.MISSING
+    if row.raw_checksum == migration.up.raw_checksum:
+        return State.APPLIED
     if migration.up.checksum != row.checksum:
         return State.MODIFIED
     return State.APPLIED

@@ -85,6 +85,7 @@ def entry_for(migration: Migration) -> Entry:
         checksum=migration.up.checksum,
         down_checksum=migration.down.checksum if migration.down else None,
         statements=[s.normalized for s in migration.up.statements],
+        raw_checksum=migration.up.raw_checksum,
     )
 
 

@@ -23,7 +23,7 @@ def _version(s: VersionStatus) -> dict[str, Any]:
         "applied_by": row.applied_by if row else None,
         "execution_ms": round(row.execution_ms, 3) if row else None,
         "checksum": row.checksum if row else None,
-        "file_checksum": s.migration.up.checksum if s.migration else None,
+        "file_checksum": s.file_checksum,
         "statements_done": row.statements_done if row and row.dirty else None,
     }
 

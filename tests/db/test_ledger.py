@@ -53,7 +53,7 @@ def test_ensure_creates_the_table_and_its_schema_once(conn):
     assert columns == [
         "version", "name", "checksum", "down_checksum", "statements", "applied_at",
         "applied_by", "applied_from", "execution_ms", "dirty", "dirty_direction",
-        "statements_done", "tool_version",
+        "statements_done", "tool_version", "raw_checksum",
     ]  # fmt: skip
 
 
