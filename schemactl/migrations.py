@@ -117,11 +117,11 @@ class Migration:
     version: int
     name: str
     up: Script
-    down_path: Path | None = None
+    down_file: str | None = None  # the down file's name, beside the up file
 
     @cached_property
     def down(self) -> Script | None:
-        return Script.read(self.down_path) if self.down_path else None
+        return Script.read(self.up.path.parent / self.down_file) if self.down_file else None
 
     @property
     def irreversible(self) -> bool:
@@ -161,10 +161,17 @@ class MigrationSet:
 
 @dataclass
 class _Candidate:
-    path: Path
+    directory: Path
+    file: str
     version: int
     name: str
     direction: str
+
+    @property
+    def path(self) -> Path:
+        # Built on demand: making a Path for each of thousands of files costs more than
+        # reading them.
+        return self.directory / self.file
 
 
 def load_directory(directory: Path, *, defer: bool = False) -> MigrationSet:
@@ -188,7 +195,7 @@ def load_directory(directory: Path, *, defer: bool = False) -> MigrationSet:
         up = Script.read(up_c.path)
         problems.extend(up.read_problems)
         _check_pair(up_c, up, down_c, problems)
-        migrations.append(Migration(version, up_c.name, up, down_c.path if down_c else None))
+        migrations.append(Migration(version, up_c.name, up, down_c.file if down_c else None))
     orphans = [down.path for up, down in pairs.values() if up is None and down is not None]
     migration_set = MigrationSet(directory, tuple(migrations), _width(candidates))
     if problems:
@@ -212,14 +219,14 @@ def _scan(directory: Path, problems: list[FileProblem]) -> list[_Candidate]:
     with os.scandir(directory) as entries:
         files = sorted(e.name for e in entries if e.name.endswith(".sql") and e.is_file())
     for name in files:
-        path = directory / name
         match = FILE_NAME.match(name)
         if match:
-            found.append(_Candidate(path, int(match["version"]), match["name"], match["dir"]))
+            version, stem, direction = int(match["version"]), match["name"], match["dir"]
+            found.append(_Candidate(directory, name, version, stem, direction))
         elif name[0].isdigit() or name.endswith((".up.sql", ".down.sql")):
             problems.append(
                 FileProblem(
-                    path,
+                    directory / name,
                     "file name does not match NNNN_lower_snake_name.up.sql or .down.sql",
                 )
             )
@@ -235,7 +242,7 @@ def _pair(
     pairs: dict[int, tuple[_Candidate | None, _Candidate | None]] = {}
     for (version, direction), group in by_key.items():
         if len(group) > 1:
-            names = ", ".join(c.path.name for c in group)
+            names = ", ".join(c.file for c in group)
             for c in group:
                 problems.append(FileProblem(c.path, f"duplicate version {version} ({names})"))
             continue
@@ -244,12 +251,12 @@ def _pair(
     up_versions = {c.version for c in candidates if c.direction == "up"}
     for c in candidates:
         if c.direction == "down" and c.version not in up_versions:
-            up_name = c.path.name.removesuffix(".down.sql") + ".up.sql"
+            up_name = c.file.removesuffix(".down.sql") + ".up.sql"
             problems.append(FileProblem(c.path, f"down file has no up file ({up_name})"))
     for up, down in pairs.values():
         if up and down and up.name != down.name:
             problems.append(
-                FileProblem(down.path, f"down file's name does not match its up ({up.path.name})")
+                FileProblem(down.path, f"down file's name does not match its up ({up.file})")
             )
     return pairs
 
@@ -345,7 +352,7 @@ def _check_statements(path: Path, statements: list[Statement], problems: list[Fi
 
 
 def _width(candidates: list[_Candidate]) -> int:
-    widths = [len(c.path.name.split("_", 1)[0]) for c in candidates]
+    widths = [len(c.file.split("_", 1)[0]) for c in candidates]
     return max(widths, default=4)
 
 

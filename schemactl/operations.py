@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -33,7 +34,10 @@ from schemactl.plan import (
     statement_changes,
     unchanged_versions,
 )
-from schemactl.runner import Event, Runner, StepResult, entry_for
+
+if TYPE_CHECKING:
+    # The runner is imported when there is something to run: a no-op run never needs it.
+    from schemactl.runner import Event, StepResult
 
 LockWaitCallback = Callable[[db.LockHolder | None], None]
 
@@ -137,8 +141,12 @@ def _run(
             lock_timeout=settings.lock_timeout,
             statement_timeout=settings.statement_timeout,
         )
-        runner = Runner(conn, table, retries=settings.retries, on_event=hooks.on_event)
-        results = runner.run(plan)
+        results = []
+        if plan.steps:
+            from schemactl.runner import Runner
+
+            runner = Runner(conn, table, retries=settings.retries, on_event=hooks.on_event)
+            results = runner.run(plan)
     return RunResult(plan, tuple(results), dry_run=False)
 
 
@@ -225,6 +233,8 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
     its ledger row: it was undone by hand, or its files are gone for good) or ``accept``
     (record the current file's checksum for a modified migration).
     """
+    from schemactl.runner import entry_for
+
     migrations = load_directory(settings.dir)
     with _locked(settings, "repair", hooks.on_lock_wait) as (conn, table):
         ledger.ensure(conn, table)

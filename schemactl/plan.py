@@ -6,7 +6,6 @@ touches nothing.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -290,6 +289,8 @@ class StatementChange:
 def statement_changes(applied: list[str], current: list[str]) -> list[StatementChange]:
     """Statement-level diff of normalized statements (applied -> current)."""
     changes: list[StatementChange] = []
+    import difflib  # only for a modified file
+
     matcher = difflib.SequenceMatcher(a=applied, b=current, autojunk=False)
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
         if tag == "equal":

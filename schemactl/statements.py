@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 
 class TokenKind(Enum):
@@ -215,13 +216,17 @@ _OTHER = r"""(?P<other>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+
     | .)"""
 
 
-def _token_pattern(*alternatives: str) -> re.Pattern[str]:
+@cache
+def _token_pattern(plain: bool) -> re.Pattern[str]:
+    """Compiled on first use (a no-op run splits nothing). For text without quotes, dollars
+    or block comments (most DDL) fewer alternatives need trying."""
+    if plain:
+        alternatives: tuple[str, ...] = (_WORD_TOKEN, _PUNCTUATION, _OTHER)
+    else:
+        alternatives = (_STRING, _HARD, _WORD_TOKEN, _PUNCTUATION, _IDENT, _DOLLAR_BODY, _OTHER)
     return re.compile(_SKIP + "(?:" + "|".join(alternatives) + ")?", re.VERBOSE | re.DOTALL)
 
 
-_FAST = _token_pattern(_STRING, _HARD, _WORD_TOKEN, _PUNCTUATION, _IDENT, _DOLLAR_BODY, _OTHER)
-# For text without quotes, dollars or block comments (most DDL): fewer alternatives to try.
-_FAST_PLAIN = _token_pattern(_WORD_TOKEN, _PUNCTUATION, _OTHER)
 _ATOMIC_WORDS = frozenset(("begin", "case", "end"))
 
 
@@ -235,7 +240,7 @@ def _split_fast(source: str) -> list[Statement] | None:
     last: re.Match[str] | None = None  # the statement's last token so far
     depth = begin_depth = 0
     line, counted = 1, 0  # the line number at offset ``counted``
-    for match in (_FAST_PLAIN if plain else _FAST).finditer(source):
+    for match in _token_pattern(plain).finditer(source):
         kind = match.lastgroup
         if kind == "word":
             text = match["word"].lower()

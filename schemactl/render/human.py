@@ -9,16 +9,11 @@ from schemactl.dsn import mask
 from schemactl.operations import RepairResult, RunResult, StatusReport
 from schemactl.plan import Direction, Plan, State, VersionStatus
 from schemactl.render.terminal import Terminal
-from schemactl.runner import (
-    Event,
-    MigrationFailed,
-    MigrationFinished,
-    MigrationStarted,
-    RetryScheduled,
-)
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from schemactl.runner import Event
 
 STATE_STYLES = {
     State.APPLIED: "green",
@@ -45,6 +40,14 @@ class RunProgress:
         self.plain = terminal.plain_err
 
     def __call__(self, event: Event) -> None:
+        # Events exist only once something runs; a no-op run never imports the runner.
+        from schemactl.runner import (
+            MigrationFailed,
+            MigrationFinished,
+            MigrationStarted,
+            RetryScheduled,
+        )
+
         if isinstance(event, MigrationFinished):
             verb = "applied" if event.step.direction is Direction.UP else "rolled back"
             label = event.step.migration.label
