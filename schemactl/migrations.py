@@ -17,16 +17,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemactl.errors import FileProblem, MigrationFileError, UsageError
-from schemactl.statements import (
-    Statement,
-    UnterminatedError,
-    checksum,
-    is_transaction_control,
-    leading_comments,
-    split_statements,
-)
+
+if TYPE_CHECKING:
+    # The lexer is imported on first split: a no-op run over unchanged files splits nothing.
+    from schemactl.statements import Statement
 
 FILE_NAME = re.compile(
     r"^(?P<version>[0-9]+)_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?P<dir>up|down)\.sql$"
@@ -73,6 +70,8 @@ class Script:
 
     @cached_property
     def _split(self) -> tuple[tuple[Statement, ...], tuple[FileProblem, ...]]:
+        from schemactl.statements import UnterminatedError, split_statements
+
         if self.read_problems:
             return (), self.read_problems
         problems: list[FileProblem] = []
@@ -100,6 +99,8 @@ class Script:
 
     @cached_property
     def checksum(self) -> str:
+        from schemactl.statements import checksum
+
         return checksum(list(self.statements))
 
     @property
@@ -312,6 +313,8 @@ def _directives(
     if not _DIRECTIVE_ANYWHERE.search(text):
         return frozenset(), frozenset()
     leading_lines = set()
+    from schemactl.statements import leading_comments
+
     for line, comment in leading_comments(text):
         match = _DIRECTIVE.match(comment)
         if not match:
@@ -338,6 +341,8 @@ def _directives(
 
 
 def _check_statements(path: Path, statements: list[Statement], problems: list[FileProblem]) -> None:
+    from schemactl.statements import is_transaction_control
+
     for statement in statements:
         if is_transaction_control(statement):
             problems.append(

@@ -143,13 +143,19 @@ def make_app(commands: Iterable[str] = COMMANDS) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     application.callback()(root)
-    modules = dict.fromkeys(COMMANDS[name][0] for name in commands)
-    for module in modules:
-        import_module(f"schemactl.cli.{module}").register(application)
+    for name in commands:
+        module = import_module(f"schemactl.cli.{COMMANDS[name][0]}")
+        application.command()(getattr(module, name))
     return application
 
 
-app = make_app()
+def __getattr__(name: str) -> typer.Typer:
+    # ``app`` (every command) is built when first imported, for tests and embedding; the
+    # console script builds only the command it runs.
+    if name == "app":
+        application = globals()["app"] = make_app()
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _invoked(argv: list[str]) -> list[str]:

@@ -85,7 +85,3 @@ def check(
             typer.echo(line)
     if not report.passed:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(check)

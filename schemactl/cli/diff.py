@@ -83,7 +83,3 @@ def diff(
             terminal.data(render_diff.suggestions_text(result.suggestions))
     if not result.identical:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(diff)

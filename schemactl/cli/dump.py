@@ -91,7 +91,3 @@ def dump(
         terminal.progress(f"wrote {output}")
         return
     typer.echo(text, nl=False)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(dump)

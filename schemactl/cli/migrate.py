@@ -154,8 +154,3 @@ def _report(terminal: Terminal, result: RunResult, as_json: bool) -> None:
     elif result.dry_run:
         human.plan_sql(terminal, result.plan)
     human.run_summary(terminal, result)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(up)
-    app.command()(down)

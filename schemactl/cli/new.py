@@ -24,7 +24,3 @@ def new(
     terminal = Terminal(quiet=quiet)
     terminal.data(str(up_path))
     terminal.data(str(down_path))
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(new)

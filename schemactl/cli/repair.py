@@ -50,7 +50,3 @@ def repair(
     terminal = Terminal(quiet=quiet)
     result = operations.repair(settings, version, chosen[0])
     human.repair_done(terminal, result)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(repair)

@@ -40,7 +40,3 @@ def status(
         human.status_table(terminal, report)
     if exit_code and report.needs_attention:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(status)
