@@ -120,3 +120,11 @@ def test_status_and_up_to_a_pipe_do_not_import_rich(database_url: str, migration
     assert "nothing to do" in result.stderr
     assert "users  applied" in result.stdout  # the status table
     assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_the_root_exit_codes_are_the_documented_ones():
+    from schemactl.cli import app
+    from schemactl.errors import ExitCode
+
+    assert app.USAGE_EXIT == ExitCode.USAGE
+    assert app.INTERRUPTED_EXIT == ExitCode.INTERRUPTED

@@ -19,13 +19,18 @@ import typer
 from typer.core import TyperGroup
 
 from schemactl import __version__
-from schemactl.errors import ExitCode, SchemactlError
+
+# Exit codes as literals where the root help's path needs them, so it imports nothing of ours
+# beyond this module; a test holds them equal to ExitCode.
+USAGE_EXIT = 2
+INTERRUPTED_EXIT = 130
 
 
 @contextmanager
 def exit_codes(ctx: Any) -> Iterator[None]:
     """Map exceptions to exit codes with one message each; tracebacks only for bugs/--debug."""
     from schemactl.dsn import mask
+    from schemactl.errors import ExitCode, SchemactlError
     from schemactl.render.terminal import Terminal
 
     try:
@@ -105,7 +110,7 @@ class SchemactlGroup(TyperGroup):
         if not args and not ctx.resilient_parsing:
             # typer's own no-args path expects rich to have printed the help already.
             typer.echo(ctx.get_help())
-            ctx.exit(int(ExitCode.USAGE))
+            ctx.exit(USAGE_EXIT)
         return list(super().parse_args(ctx, args))
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
@@ -182,4 +187,4 @@ def main() -> None:
     try:
         make_app(_invoked(sys.argv[1:]))()
     except KeyboardInterrupt:
-        sys.exit(int(ExitCode.INTERRUPTED))
+        sys.exit(INTERRUPTED_EXIT)
