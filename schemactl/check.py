@@ -174,6 +174,9 @@ class RoundTrip:
     def run(self, migrations: MigrationSet) -> list[Finding]:
         """Every migration's round trip, then all downs in reverse; returns the findings."""
         with db.connect(self.url, purpose="check") as conn:
+            # psycopg deallocates every statement it prepared after each DROP, ALTER or
+            # ROLLBACK, and with them the digest statement (catalog.load._prepared_row).
+            conn.prepare_threshold = None
             empty = _State(fingerprint(conn), load_schema(conn))
             applied: list[Migration] = []
             state = empty
@@ -463,8 +466,8 @@ def _fresh_session(conn: psycopg.Connection) -> None:
     An up that says ``SET search_path = app`` must not lend that to its down. The one
     setting kept is that a scratch database's commits need not wait for the disk.
     """
-    for statement in ("RESET ALL", "RESET ROLE", "SET synchronous_commit = off"):
-        conn.execute(statement, prepare=False)
+    # One round trip: the simple protocol runs all three.
+    conn.execute(b"RESET ALL; RESET ROLE; SET synchronous_commit = off", prepare=False)
 
 
 _DOWN_FAILS = "the down file fails right after its up"

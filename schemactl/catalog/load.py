@@ -8,7 +8,9 @@ thousand. This module compares nothing.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -201,14 +203,8 @@ def fingerprint(conn: psycopg.Connection[Any]) -> str:
     differ compares full models before it reports anything. One query, much cheaper than
     ``load_schema``; pins and restores the session settings as ``load_schema`` does.
     """
-    with _pinned(conn) as cur:
-        cur.execute(_fingerprint_query(conn.info.server_version))
-        row = cur.fetchone()
-    assert row is not None
-    return str(row["digest"])
-
-
-_SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")
+    query = _fingerprint_query(conn.info.server_version)
+    return str(_prepared_row(conn, "fingerprint", query)["digest"])
 
 
 def _fingerprint_query(server_version: int) -> str:
@@ -218,3 +214,43 @@ def _fingerprint_query(server_version: int) -> str:
         return match[2] if server_version >= int(match[1]) * 10000 else ""
 
     return _SINCE.sub(keep, query_text("fingerprint"))
+
+
+_SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")
+
+
+def _prepared_row(conn: psycopg.Connection[Any], name: str, text: str) -> Row:
+    """The one row of ``text``, pinned, run as a server-side prepared statement ``name``.
+
+    The digest costs the server about as much to plan as to run, and check runs it hundreds
+    of times. psycopg's own prepared statements do not last: it deallocates them all after
+    any DROP, ALTER or ROLLBACK, which is every round trip. The name carries a hash of the
+    text, so a changed text never runs under an old name.
+    """
+    statement = f"schemactl_{name}_{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+    prepared = _PREPARED.setdefault(conn, set())
+    try:
+        return _execute(conn, statement, text, prepared)
+    except psycopg.errors.InvalidSqlStatementName:
+        # The session dropped it (DISCARD ALL in a migration, psycopg's DEALLOCATE ALL).
+        prepared.clear()
+        return _execute(conn, statement, text, prepared)
+
+
+def _execute(conn: psycopg.Connection[Any], statement: str, text: str, prepared: set[str]) -> Row:
+    with _pinned(conn) as cur:
+        if statement not in prepared:
+            cur.execute(f"PREPARE {statement} AS {text.rstrip().rstrip(';')}")
+            prepared.add(statement)
+        # Not prepare=None: once psycopg prepares a statement of its own on this connection
+        # it sends DEALLOCATE ALL at the next DROP, taking this one with it.
+        cur.execute(f"EXECUTE {statement}", prepare=False)
+        row = cur.fetchone()
+    assert row is not None
+    return row
+
+
+# What each connection has prepared, as far as this module knows (a session can drop them).
+_PREPARED: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[str]] = (
+    weakref.WeakKeyDictionary()
+)

@@ -61,6 +61,7 @@ def test_the_digest_is_one_query_and_leaves_the_session_as_it_was(postgresql: ps
     postgresql.autocommit = True
     postgresql.cursor_factory = CountingCursor
     postgresql.execute("SET search_path = public")
+    fingerprint(postgresql)  # the first digest on a connection also prepares the statement
     sent = getattr(postgresql, "queries_sent", 0)
 
     with postgresql.transaction():
@@ -71,3 +72,31 @@ def test_the_digest_is_one_query_and_leaves_the_session_as_it_was(postgresql: ps
     assert postgresql.queries_sent - sent == 4  # type: ignore[attr-defined]
     assert path == ("public",)
     assert load_schema(postgresql) is not None
+
+
+def test_the_digest_outlives_drops_rollbacks_and_a_lost_statement(conn):
+    # Prepared once per connection; psycopg's own prepared statements are deallocated after
+    # a DROP or ROLLBACK, and a migration may DISCARD ALL. None of that may break the digest.
+    execute_script(conn, SCHEMA)
+    first = fingerprint(conn)
+    for _ in range(6):  # now psycopg has a statement of its own to deallocate at the DROP
+        conn.execute("SELECT 1")
+    execute_script(conn, DROP)
+    empty = fingerprint(conn)
+    with conn.transaction(force_rollback=True):
+        execute_script(conn, SCHEMA)
+        assert fingerprint(conn) == first
+    conn.execute("DEALLOCATE ALL")
+    execute_script(conn, SCHEMA)
+
+    assert fingerprint(conn) == first
+    assert fingerprint(conn) != empty
+
+
+def test_a_digest_that_fails_to_prepare_leaves_the_caller_transaction_usable(conn):
+    execute_script(conn, SCHEMA)
+    expected = fingerprint(conn)
+    with conn.transaction():
+        conn.execute("DEALLOCATE ALL")
+        assert fingerprint(conn) == expected
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
