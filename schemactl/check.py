@@ -8,13 +8,20 @@ reverse must return the database to its empty starting schema.
 
 Findings share the lint's shape (rule id, severity, file, line), so one report and one exit
 code cover both halves.
+
+With ``jobs`` > 1 the migrations are cut into that many runs of consecutive migrations, each
+round-tripped at the same time on a scratch database of its own, which first gets the earlier
+migrations by plain ups (as a real database would). The server does the work, so the time
+divides by the cores it has. Findings are merged in order; a failure that stops one run
+discards the runs after it, as it would stop a single run.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +31,16 @@ from schemactl import db
 from schemactl.catalog.load import fingerprint, load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.diff import Change, ChangeKind, diff_models
-from schemactl.errors import MigrationFailedError, MigrationFileError, UsageError
+from schemactl.errors import (
+    MigrationFailedError,
+    MigrationFileError,
+    ScratchUnavailableError,
+    UsageError,
+)
 from schemactl.lint import Finding, Severity, layout_findings, lint
 from schemactl.migrations import Directive, Migration, MigrationSet, Script, load_directory
 from schemactl.replay import apply_script
+from schemactl.scratch import scratch_database
 
 # The round trip's own rule ids, which --disable and per-file directives accept too.
 ROUND_TRIP_RULES = frozenset(
@@ -68,6 +81,7 @@ class Options:
     idempotent: bool = False
     disabled: frozenset[str] = frozenset()
     round_trip: bool = True
+    jobs: int = 1  # round trips run at once, each on a scratch database of its own
 
 
 @dataclass
@@ -137,6 +151,22 @@ def _order(finding: Finding) -> tuple[int, str, int, str]:
     return (finding.version or 0, str(finding.path), finding.line or 0, finding.rule)
 
 
+# Below this many migrations per run, a second scratch database costs more than it saves.
+MIN_SEGMENT = 10
+
+
+def _segments(migrations: list[Migration], jobs: int) -> list[list[Migration]]:
+    """``migrations`` cut into at most ``jobs`` runs of consecutive ones, of near equal size."""
+    count = max(1, min(jobs, len(migrations) // MIN_SEGMENT))
+    size, extra = divmod(len(migrations), count)
+    segments, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        segments.append(migrations[start:end])
+        start = end
+    return segments
+
+
 class _Stop(Exception):
     """The scratch database is no longer in a known state; later round trips are meaningless."""
 
@@ -170,24 +200,77 @@ class RoundTrip:
         self.findings: list[Finding] = []
         self.reruns: dict[int, Rerun] = {}
         self.stopped_at: int | None = None
+        self.abandoned = False
 
     def run(self, migrations: MigrationSet) -> list[Finding]:
         """Every migration's round trip, then all downs in reverse; returns the findings."""
-        with db.connect(self.url, purpose="check") as conn:
+        segments = _segments(list(migrations.migrations), self.options.jobs)
+        if len(segments) > 1:
+            try:
+                return self._in_parallel(segments)
+            except ScratchUnavailableError:
+                pass  # no second scratch database: one run does it all
+        self.segment(self.url, [], list(migrations.migrations), last=True)
+        return self.findings
+
+    def segment(
+        self, url: str, earlier: list[Migration], mine: list[Migration], last: bool
+    ) -> None:
+        """Round-trip ``mine`` on ``url``, after plain ups of ``earlier``; with ``last``, then
+        every down in reverse. Sets ``abandoned`` when an earlier up fails (its own run
+        reports that)."""
+        with db.connect(url, purpose="check") as conn:
             # psycopg deallocates every statement it prepared after each DROP, ALTER or
             # ROLLBACK, and with them the digest statement (catalog.load._prepared_row).
             conn.prepare_threshold = None
             empty = _State(fingerprint(conn), load_schema(conn))
-            applied: list[Migration] = []
             state = empty
+            if earlier:
+                try:
+                    for m in earlier:
+                        _fresh_session(conn)
+                        apply_script(conn, m.up)
+                except (MigrationFailedError, psycopg.Error):
+                    self.abandoned = True
+                    return
+                state = _State(fingerprint(conn))
+            applied = list(earlier)
             try:
-                for migration in migrations.migrations:
+                for migration in mine:
                     self.on_migration(migration)
                     state = self._one(conn, migration, state)
                     applied.append(migration)
-                self._all_down(conn, applied, empty)
+                if last:
+                    self._all_down(conn, applied, empty)
             except _Stop:
                 pass
+
+    def _in_parallel(self, segments: list[list[Migration]]) -> list[Finding]:
+        trips = [RoundTrip(self.url, self.options, self.on_migration) for _ in segments]
+        with ExitStack() as databases:
+            # Siblings of our scratch database, on its server, dropped when done.
+            for trip in trips[1:]:
+                trip.url = databases.enter_context(scratch_database(self.url))
+            pool = ThreadPoolExecutor(len(segments), thread_name_prefix="check")
+            try:
+                futures: list[Future[None]] = []
+                for i, (trip, mine) in enumerate(zip(trips, segments, strict=True)):
+                    earlier = [m for seg in segments[:i] for m in seg]
+                    last = i == len(segments) - 1
+                    futures.append(pool.submit(trip.segment, trip.url, earlier, mine, last))
+                for future in futures:
+                    future.result()
+            finally:
+                # On an interrupt, do not wait: dropping the databases ends their sessions.
+                pool.shutdown(wait=False, cancel_futures=True)
+        for trip in trips:
+            if trip.abandoned:
+                break
+            self.findings.extend(trip.findings)
+            self.reruns.update(trip.reruns)
+            if trip.stopped_at is not None:
+                self.stopped_at = trip.stopped_at
+                break
         return self.findings
 
     # --- one migration --------------------------------------------------------------------

@@ -37,6 +37,16 @@ def check(
             "--disable", help="Rule ids to silence for the whole directory (repeat, or a,b)."
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Round trips to run at once, each on a scratch database of its own "
+            "[default: the CPU count, at most 4; 1 with --scratch-url].",
+        ),
+    ] = None,
     scratch: o.ScratchMode = "auto",
     scratch_url: o.ScratchUrl = None,
     database_url: o.DatabaseUrl = None,
@@ -63,6 +73,7 @@ def check(
         idempotent=idempotent or settings.idempotent,
         disabled=disabled | settings.lint_disable,
         round_trip=not lint_only,
+        jobs=jobs or (1 if settings.scratch_url else min(4, os.cpu_count() or 1)),
     )
     terminal = Terminal(quiet=quiet)
 

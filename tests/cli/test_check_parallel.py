@@ -1,0 +1,118 @@
+"""``check --jobs``: runs of consecutive migrations round-tripped at once, each on a scratch
+database of its own, must report exactly what one run reports."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from schemactl.check import MIN_SEGMENT, _segments
+from schemactl.errors import ExitCode
+from tests.cli.conftest import invoke, json_out
+from tests.cli.test_processes import start, wait_until
+from tests.conftest import scratch_databases
+
+COUNT = 2 * MIN_SEGMENT + 3
+
+
+def table(n: int) -> tuple[str, str]:
+    refers = f" REFERENCES t{n - 1} (id)" if n > 1 else ""
+    return (
+        f"CREATE TABLE t{n} (id bigint PRIMARY KEY, parent bigint{refers});\n"
+        f"CREATE INDEX t{n}_parent ON t{n} (parent);",
+        f"DROP TABLE t{n};",
+    )
+
+
+def migrations(**overrides: tuple[str, str]) -> dict[str, tuple[str, str]]:
+    files = {f"{n:04d}_t{n}": table(n) for n in range(1, COUNT + 1)}
+    for n, texts in overrides.items():
+        files[f"{int(n[1:]):04d}_t{int(n[1:])}"] = texts
+    return files
+
+
+@pytest.fixture
+def check(database_url):
+    def run(directory, jobs, expect=ExitCode.OK):
+        args = ["check", "--json", "-j", str(jobs), "--dir", directory]
+        return json_out(invoke([*args, "--database-url", database_url], expect=expect))
+
+    return run
+
+
+def test_segments_are_consecutive_near_equal_and_never_too_small():
+    items = list(range(45))
+
+    assert _segments(items, 1) == [items]  # type: ignore[arg-type]
+    assert [len(s) for s in _segments(items, 2)] == [23, 22]  # type: ignore[arg-type]
+    assert [len(s) for s in _segments(items, 4)] == [12, 11, 11, 11]  # type: ignore[arg-type]
+    assert [len(s) for s in _segments(items, 8)] == [12, 11, 11, 11]  # type: ignore[arg-type]
+    assert [i for s in _segments(items, 3) for i in s] == items  # type: ignore[arg-type]
+    assert _segments(items[: MIN_SEGMENT + 5], 4) == [items[: MIN_SEGMENT + 5]]  # type: ignore[arg-type]
+
+
+def test_a_clean_set_reports_the_same_with_two_jobs_and_leaves_no_scratch(
+    migration_dir, check, conn
+):
+    directory = migration_dir(migrations())
+
+    one, two = check(directory, 1), check(directory, 2)
+
+    assert two == one
+    assert one["passed"] is True and len(one["migrations"]) == COUNT
+    assert scratch_databases(conn) == []
+
+
+def test_findings_in_both_runs_are_reported_as_one_run_reports_them(migration_dir, check):
+    def unnamed(n: int) -> tuple[str, str]:
+        up = f"CREATE TABLE IF NOT EXISTS t{n} (id bigint PRIMARY KEY, parent bigint);"
+        return (f"{up}\nCREATE INDEX ON t{n} (parent);", f"DROP TABLE t{n};")
+
+    directory = migration_dir(migrations(t3=unnamed(3), t4=unnamed(4), t20=unnamed(20)))
+
+    one, two = check(directory, 1), check(directory, 2)
+
+    assert two == one
+    found = [(f["rule"], f["version"]) for f in one["findings"]]
+    assert found == [("rerun-changes-schema", v) for v in (3, 4, 20)]
+
+
+def test_a_failure_in_the_first_run_discards_what_the_later_runs_found(migration_dir, check):
+    broken = ("CREATE TABLE t5 (id bigint PRIMARY KEY, parent bigint);\nSELECT 1 / 0;",
+              "DROP TABLE t5;")  # fmt: skip
+    unnamed = ("CREATE TABLE t20 (id bigint PRIMARY KEY); CREATE INDEX ON t20 (id);",
+               "DROP TABLE t20;")  # fmt: skip
+    directory = migration_dir(migrations(t5=broken, t20=unnamed))
+
+    one = check(directory, 1, expect=ExitCode.CHECK_FAILED)
+    two = check(directory, 2, expect=ExitCode.CHECK_FAILED)
+
+    assert two == one
+    assert [(f["rule"], f["version"]) for f in one["findings"]] == [("up-fails", 5)]
+
+
+def test_an_interrupted_parallel_check_exits_130_and_leaves_no_scratch_database(
+    migration_dir, database_url, conn, tmp_path
+):
+    slow = ("SELECT pg_sleep(60);", "SELECT 1;")
+    directory = migration_dir(migrations(t2=slow, t16=slow))
+    argv = ["check", "-j", "2", "--dir", str(directory), "--database-url", database_url]
+    process = start(argv, tmp_path)
+
+    wait_until(lambda: len(scratch_databases(conn, process.pid)) == 2, "two scratch databases")
+    wait_until(lambda: sleeping(conn) == 2, "both runs to reach pg_sleep")
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
+    assert "Traceback" not in stderr
+    assert scratch_databases(conn, process.pid) == []
+
+
+def sleeping(conn) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'schemactl\\_scratch%'"
+        " AND state = 'active' AND query LIKE 'SELECT pg_sleep%'"
+    ).fetchone()
+    return int(row[0])
