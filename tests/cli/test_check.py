@@ -289,9 +289,10 @@ def test_an_interrupted_check_exits_130_and_leaves_no_scratch_database(
     assert scratch_databases(conn, process.pid) == []
 
 
-def sleeping_in_scratch(conn) -> bool:
+def sleeping_in_scratch(conn) -> int:
+    """How many sessions on scratch databases are inside pg_sleep."""
     row = conn.execute(
-        "SELECT 1 FROM pg_stat_activity WHERE datname LIKE 'schemactl\\_scratch%'"
+        "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'schemactl\\_scratch%'"
         " AND state = 'active' AND query LIKE 'SELECT pg_sleep%'"
     ).fetchone()
-    return row is not None
+    return int(row[0])

@@ -10,6 +10,7 @@ import pytest
 from schemactl.check import MIN_SEGMENT, _segments
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke, json_out
+from tests.cli.test_check import sleeping_in_scratch
 from tests.cli.test_processes import start, wait_until
 from tests.conftest import scratch_databases
 
@@ -101,18 +102,10 @@ def test_an_interrupted_parallel_check_exits_130_and_leaves_no_scratch_database(
     process = start(argv, tmp_path)
 
     wait_until(lambda: len(scratch_databases(conn, process.pid)) == 2, "two scratch databases")
-    wait_until(lambda: sleeping(conn) == 2, "both runs to reach pg_sleep")
+    wait_until(lambda: sleeping_in_scratch(conn) == 2, "both runs to reach pg_sleep")
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == ExitCode.INTERRUPTED, stderr
     assert "Traceback" not in stderr
     assert scratch_databases(conn, process.pid) == []
-
-
-def sleeping(conn) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'schemactl\\_scratch%'"
-        " AND state = 'active' AND query LIKE 'SELECT pg_sleep%'"
-    ).fetchone()
-    return int(row[0])
