@@ -1,8 +1,8 @@
 """The one way CLI tests run schemactl: ``invoke(args, expect=ExitCode.X)``.
 
-``typer.testing.CliRunner`` (typer 0.29, click vendored as ``typer._click``) keeps stdout and
-stderr apart: ``result.stdout`` holds data (tables, JSON, dry-run SQL), ``result.stderr``
-progress and errors, ``result.output`` both interleaved as a user would see them.
+``typer.testing.CliRunner`` keeps stdout and stderr apart: ``result.stdout`` holds data
+(tables, JSON, dry-run SQL), ``result.stderr`` progress and errors, ``result.output`` both
+interleaved as a user would see them.
 """
 
 from __future__ import annotations
