@@ -206,20 +206,14 @@ class RoundTrip:
         """Every migration's round trip, then all downs in reverse; returns the findings."""
         segments = _segments(list(migrations.migrations), self.options.jobs)
         if len(segments) > 1:
-            try:
-                return self._in_parallel(segments)
-            except ScratchUnavailableError:
-                pass  # no second scratch database: one run does it all
-        self.segment(self.url, [], list(migrations.migrations), last=True)
+            return self._in_parallel(segments)
+        self.segment([], segments[0], last=True)
         return self.findings
 
-    def segment(
-        self, url: str, earlier: list[Migration], mine: list[Migration], last: bool
-    ) -> None:
-        """Round-trip ``mine`` on ``url``, after plain ups of ``earlier``; with ``last``, then
-        every down in reverse. Sets ``abandoned`` when an earlier up fails (its own run
-        reports that)."""
-        with db.connect(url, purpose="check") as conn:
+    def segment(self, earlier: list[Migration], mine: list[Migration], last: bool) -> None:
+        """Round-trip ``mine``, after plain ups of ``earlier``; with ``last``, then every down
+        in reverse. Sets ``abandoned`` when an earlier up fails (its own run reports that)."""
+        with db.connect(self.url, purpose="check") as conn:
             # psycopg deallocates every statement it prepared after each DROP, ALTER or
             # ROLLBACK, and with them the digest statement (catalog.load._prepared_row).
             conn.prepare_threshold = None
@@ -249,15 +243,20 @@ class RoundTrip:
         trips = [RoundTrip(self.url, self.options, self.on_migration) for _ in segments]
         with ExitStack() as databases:
             # Siblings of our scratch database, on its server, dropped when done.
-            for trip in trips[1:]:
-                trip.url = databases.enter_context(scratch_database(self.url))
+            try:
+                for trip in trips[1:]:
+                    trip.url = databases.enter_context(scratch_database(self.url))
+            except ScratchUnavailableError:
+                databases.close()
+                self.segment([], [m for seg in segments for m in seg], last=True)
+                return self.findings
             pool = ThreadPoolExecutor(len(segments), thread_name_prefix="check")
             try:
                 futures: list[Future[None]] = []
                 for i, (trip, mine) in enumerate(zip(trips, segments, strict=True)):
                     earlier = [m for seg in segments[:i] for m in seg]
                     last = i == len(segments) - 1
-                    futures.append(pool.submit(trip.segment, trip.url, earlier, mine, last))
+                    futures.append(pool.submit(trip.segment, earlier, mine, last))
                 for future in futures:
                     future.result()
             finally:

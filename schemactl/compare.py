@@ -28,7 +28,6 @@ from schemactl.ledger import LedgerTable
 from schemactl.migrations import Migration, Script, load_directory
 from schemactl.replay import apply_script
 from schemactl.scratch import open_scratch
-from schemactl.statements import UnterminatedError, split_statements
 
 _URL = re.compile(r"^(postgres(ql)?://|\S+=)", re.I)
 _SCHEME = re.compile(r"^postgres(ql)?://", re.I)
@@ -221,18 +220,19 @@ def _read_snapshot(path: Path) -> SchemaModel:
 def _dump_script(path: Path) -> Script:
     try:
         text = path.read_text(encoding="utf-8")
-        split_statements(text)  # to say what is wrong here; the Script splits again on use
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(
             f"cannot read dump {path}",
             detail=str(exc),
             hint="give a UTF-8 SQL file, such as one schemactl dump writes",
         ) from None
-    except UnterminatedError as exc:
+    script = Script(path, text, "", frozenset(), frozenset())
+    if script.problems:  # split once here; the replay reuses the statements
         raise UsageError(
-            f"{path}: {exc}", hint="close the string, comment or body, or regenerate the dump"
-        ) from None
-    return Script(path, text, "", frozenset(), frozenset())
+            str(script.problems[0]),
+            hint="close the string, comment or body, or regenerate the dump",
+        )
+    return script
 
 
 def dump(resolver: Resolver, source: Source, *, as_json: bool) -> str:

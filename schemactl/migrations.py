@@ -194,16 +194,17 @@ def load_directory(directory: Path, *, defer: bool = False) -> MigrationSet:
         if up_c is None:
             continue
         up = Script.read(up_c.path)
-        problems.extend(up.read_problems)
         _check_pair(up_c, up, down_c, problems)
         migrations.append(Migration(version, up_c.name, up, down_c.file if down_c else None))
-    orphans = [down.path for up, down in pairs.values() if up is None and down is not None]
     migration_set = MigrationSet(directory, tuple(migrations), _width(candidates))
-    if problems:
+    if problems or any(m.up.read_problems for m in migrations):
+        # Something is wrong before connecting: report every file's problems in one go.
         for m in migrations:
             problems.extend(p for s in (m.up, m.down) if s is not None for p in s.problems)
-        problems.extend(p for path in orphans for p in Script.read(path).problems)
-        raise MigrationFileError(_sorted(list(dict.fromkeys(problems))))
+        for up_c, down_c in pairs.values():
+            if up_c is None and down_c is not None:
+                problems.extend(Script.read(down_c.path).problems)
+        raise MigrationFileError(_sorted(problems))
     if not defer:
         migration_set.validate()
     return migration_set

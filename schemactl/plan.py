@@ -54,11 +54,7 @@ class VersionStatus:
     def same_bytes(self) -> bool:
         """True when the up file's bytes are those recorded when it was applied: its
         statements are then the applied ones without splitting it again."""
-        return (
-            self.migration is not None
-            and self.row is not None
-            and self.row.raw_checksum == self.migration.up.raw_checksum
-        )
+        return _same_bytes(self.migration, self.row)
 
     @property
     def file_checksum(self) -> str | None:
@@ -77,10 +73,16 @@ def unchanged_versions(migrations: MigrationSet, rows: list[LedgerRow]) -> froze
     return frozenset(
         row.version
         for row in rows
-        if not row.dirty
+        if not row.dirty and _same_bytes(migrations.by_version.get(row.version), row)
+    )
+
+
+def _same_bytes(migration: Migration | None, row: LedgerRow | None) -> bool:
+    return (
+        migration is not None
+        and row is not None
         and row.raw_checksum is not None
-        and (m := migrations.by_version.get(row.version)) is not None
-        and m.up.raw_checksum == row.raw_checksum
+        and row.raw_checksum == migration.up.raw_checksum
     )
 
 
@@ -140,7 +142,7 @@ def _state(migration: Migration | None, row: LedgerRow | None, highest: int | No
         return State.DIRTY
     if migration is None:
         return State.MISSING
-    if row.raw_checksum == migration.up.raw_checksum:
+    if _same_bytes(migration, row):
         return State.APPLIED
     if migration.up.checksum != row.checksum:
         return State.MODIFIED
