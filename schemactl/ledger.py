@@ -166,7 +166,7 @@ INSERT INTO {table} (version, name, checksum, down_checksum, statements, applied
                      execution_ms, dirty, dirty_direction, statements_done, tool_version,
                      raw_checksum)
 VALUES (%(version)s, %(name)s, %(checksum)s, %(down_checksum)s, %(statements)s, %(applied_from)s,
-        %(execution_ms)s, %(dirty)s, %(dirty_direction)s, %(statements_done)s, %(tool_version)s,
+        {execution_ms}, %(dirty)s, %(dirty_direction)s, %(statements_done)s, %(tool_version)s,
         %(raw_checksum)s)
 ON CONFLICT (version) DO UPDATE SET
     name = EXCLUDED.name, checksum = EXCLUDED.checksum, down_checksum = EXCLUDED.down_checksum,
@@ -178,10 +178,16 @@ ON CONFLICT (version) DO UPDATE SET
 """
 
 
+# The time since the transaction began, on the server's clock: for a migration sent as one
+# query with its ledger row, the client cannot know the time before the row is written.
+_SERVER_ELAPSED_MS = "1000 * extract(epoch FROM clock_timestamp() - transaction_timestamp())"
+
+
 @cache
-def _insert_query(table: LedgerTable) -> sql.Composed:
-    """The upsert of one ledger row, composed once per table (the runner prepares it)."""
-    return sql.SQL(_INSERT).format(table=table.identifier)
+def _insert_query(table: LedgerTable, server_elapsed: bool = False) -> sql.Composed:
+    """The upsert of one ledger row, composed once per table (``record`` prepares it)."""
+    elapsed = sql.SQL(_SERVER_ELAPSED_MS) if server_elapsed else sql.Placeholder("execution_ms")
+    return sql.SQL(_INSERT).format(table=table.identifier, execution_ms=elapsed)
 
 
 @cache
@@ -218,11 +224,14 @@ def record_query(
     table: LedgerTable,
     entry: Entry,
     *,
-    execution_ms: float = 0.0,
+    execution_ms: float | None = 0.0,
     dirty_direction: str | None = None,
     statements_done: int | None = None,
 ) -> tuple[sql.Composed, dict[str, Any]]:
-    """The statement ``record`` runs and its parameters, for a caller that sends it itself."""
+    """The statement ``record`` runs and its parameters, for a caller that sends it itself.
+
+    With ``execution_ms=None`` the row records the time since its transaction began.
+    """
     params = {
         "version": entry.version,
         "name": entry.name,
@@ -237,7 +246,9 @@ def record_query(
         "tool_version": __version__,
         "raw_checksum": entry.raw_checksum,
     }
-    return _insert_query(table), params
+    if execution_ms is None:
+        del params["execution_ms"]
+    return _insert_query(table, server_elapsed=execution_ms is None), params
 
 
 def mark_progress(

@@ -8,18 +8,17 @@ emits events and never prints.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from schemactl import ledger
+from schemactl import ledger, simple_query
 from schemactl.errors import MigrationFailedError, RefusedError
 from schemactl.ledger import Entry, LedgerTable
 from schemactl.migrations import Migration, Script
@@ -28,11 +27,9 @@ from schemactl.statements import Statement
 
 LOCK_NOT_AVAILABLE = "55P03"
 
-# A migration's transaction opens with its first statement and closes with its ledger row, in
-# the same round trips: "BEGIN; <first statement>" and "<ledger row>; COMMIT" go as one
-# simple-protocol query each. A two-statement migration costs 3 round trips instead of 5.
-_BEGIN = "BEGIN; "
-_COMMIT = sql.SQL(";\nCOMMIT")
+# Statements are joined with the semicolon on a line of its own, so that a statement ending in
+# a line comment cannot swallow it.
+_SEPARATOR = "\n;\n"
 
 
 @dataclass(frozen=True)
@@ -102,9 +99,9 @@ class Runner:
         on_event: Callable[[Event], None] = lambda event: None,
     ):
         self.conn = conn
-        # One cursor for every migration statement: a cursor per statement costs more than
-        # the statement for small DDL. The ledger row that ends a transaction is bound on the
-        # client so it can travel with its COMMIT.
+        # One cursor for every statement run one by one: a cursor per statement costs more
+        # than the statement for small DDL. The ledger row of a transactional migration is
+        # bound on the client so it can travel in the migration's own query.
         self.cursor = conn.cursor()
         self.closing = psycopg.ClientCursor(conn)
         self.table = table
@@ -153,28 +150,33 @@ class Runner:
         if not (self.conn.autocommit and idle):
             self._run_nested_transaction(step, script, started)
             return
+        query = _one_query(script.statements, self._ledger_change(step))
         try:
-            if not script.statements:
-                self.conn.execute(b"BEGIN")
-            for statement in script.statements:
-                self._execute(step, script, statement, begin=statement.index == 0)
-            query, params = self._ledger_change(step, started)
-            self.closing.execute(query + _COMMIT, params)
-        except psycopg.Error as exc:
-            # Statements raise MigrationFailedError; this is the ledger row or COMMIT itself
-            # failing, as a deferred constraint or trigger does.
+            outcome = simple_query.run(self.conn, query.text)
+        except psycopg.OperationalError as exc:
             self._roll_back()
-            raise commit_failure(script, exc) from exc
+            raise lost_connection(script, exc) from exc
         except BaseException:
             self._roll_back()
             raise
+        total = len(script.statements)
+        # The first result is BEGIN's; one per statement follows.
+        for index in range(min(max(outcome.completed - 1, 0), total)):
+            self.emit(StatementDone(step, index, total))
+        if outcome.error is None:
+            return
+        self._roll_back()
+        raise query.failure(script, outcome)
 
-    def _ledger_change(self, step: Step, started: float) -> tuple[sql.Composed, dict[str, Any]]:
+    def _ledger_change(self, step: Step) -> str:
+        """The ledger row's change as SQL text, to travel in the migration's own query."""
         migration = step.migration
         if step.direction is Direction.UP:
-            elapsed = (time.perf_counter() - started) * 1000
-            return ledger.record_query(self.table, entry_for(migration), execution_ms=elapsed)
-        return ledger.forget_query(self.table, migration.version)
+            # The server times the migration: nothing comes back before the row is written.
+            query, params = ledger.record_query(self.table, entry_for(migration), execution_ms=None)
+        else:
+            query, params = ledger.forget_query(self.table, migration.version)
+        return self.closing.mogrify(query, params)
 
     def _roll_back(self) -> None:
         if not self.conn.closed and self.conn.info.transaction_status != TransactionStatus.IDLE:
@@ -238,21 +240,56 @@ class Runner:
                 hint="restore the file, or finish by hand and run 'schemactl repair'",
             )
 
-    def _execute(
-        self, step: Step, script: Script, statement: Statement, *, begin: bool = False
-    ) -> None:
-        prefix = _BEGIN if begin else ""
+    def _execute(self, step: Step, script: Script, statement: Statement) -> None:
         try:
-            self.cursor.execute((prefix + statement.text).encode("utf-8"))
+            self.cursor.execute(statement.text.encode("utf-8"))
         except psycopg.Error as exc:
-            raise failure(
-                script.path,
-                statement,
-                exc,
-                dirty=script.no_transaction,
-                position_offset=len(prefix),
-            ) from exc
+            raise failure(script.path, statement, exc, dirty=script.no_transaction) from exc
         self.emit(StatementDone(step, statement.index, len(script.statements)))
+
+
+@dataclass(frozen=True)
+class _OneQuery:
+    """A migration's statements between BEGIN and its ledger row and COMMIT, as one text."""
+
+    text: str
+    statements: tuple[Statement, ...]
+    offsets: tuple[int, ...]  # where each statement starts in ``text``
+    closing: int  # where the ledger row starts
+
+    def failure(self, script: Script, outcome: simple_query.Outcome) -> MigrationFailedError:
+        """The error for ``outcome``, naming the statement that failed.
+
+        The server reports a syntax error before running anything, at a position in the
+        text; other errors come after the results of the statements that succeeded.
+        """
+        assert outcome.error is not None
+        exc = outcome.error
+        position = exc.diag.statement_position
+        if position:
+            index = bisect.bisect_right(self.offsets, int(position) - 1) - 1
+            inside = index >= 0 and int(position) - 1 < self.closing
+        else:
+            index = outcome.completed - 1
+            inside = 0 <= index < len(self.statements)
+        if not inside:
+            return commit_failure(script, exc)
+        statement = self.statements[index]
+        return failure(
+            script.path, statement, exc, dirty=False, position_offset=self.offsets[index]
+        )
+
+
+def _one_query(statements: tuple[Statement, ...], closing: str) -> _OneQuery:
+    parts = ["BEGIN", _SEPARATOR]
+    offsets = []
+    length = len("BEGIN") + len(_SEPARATOR)
+    for statement in statements:
+        offsets.append(length)
+        parts += (statement.text, _SEPARATOR)
+        length += len(statement.text) + len(_SEPARATOR)
+    parts += (closing, _SEPARATOR, "COMMIT")
+    return _OneQuery("".join(parts), statements, tuple(offsets), length)
 
 
 def _script(step: Step) -> Script:
@@ -310,6 +347,21 @@ def commit_failure(script: Script, exc: psycopg.Error) -> MigrationFailedError:
         detail="\n".join(detail_lines),
         hint=diag.message_hint,
         sqlstate=sqlstate,
+    )
+
+
+def lost_connection(script: Script, exc: psycopg.Error) -> MigrationFailedError:
+    """A MigrationFailedError for a connection lost while the migration ran."""
+    reason = str(exc).strip() or "the connection to the server was lost"
+    return MigrationFailedError(
+        f"{script.path}: {reason}",
+        reason=reason,
+        path=script.path,
+        line=script.statements[0].line if script.statements else 1,
+        detail="the connection was lost while the migration ran: the server rolled it back "
+        "unless it had already committed it",
+        hint="run 'schemactl status' to see whether it was applied",
+        sqlstate=getattr(exc, "sqlstate", None),
     )
 
 

@@ -50,7 +50,7 @@ def sleeping_pid(conn) -> int | None:
     row = conn.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
         " AND application_name = 'schemactl up' AND state = 'active'"
-        " AND query LIKE 'SELECT pg_sleep%'"
+        " AND wait_event = 'PgSleep'"
     ).fetchone()
     return row[0] if row else None
 

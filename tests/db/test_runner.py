@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import threading
 
 import psycopg
 import pytest
@@ -280,3 +281,87 @@ def test_commit_failure_rolls_back_and_is_reported_as_a_migration_failure(conn, 
     assert isinstance(events[-1], MigrationFailed)
     assert not exists(conn, "p")
     assert rows(conn) == []
+
+
+def test_syntax_error_in_a_later_statement_runs_nothing_and_names_its_line(conn, migrations):
+    m = migrations(
+        {
+            "0001_t": (
+                "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n\nINSERT INTO t VALUS (2);",
+                "DROP TABLE t;",
+            )
+        }
+    )
+    events = []
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn, events).run(up(m, 1))
+
+    error = raised.value
+    assert (error.line, error.sqlstate) == (4, "42601")
+    assert 'syntax error at or near "VALUS"' in error.message
+    assert "statement 3: INSERT INTO t VALUS (2)" in error.detail
+    assert not exists(conn, "t") and rows(conn) == []
+    assert not any(isinstance(e, StatementDone) for e in events)
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_statement_cut_short_is_reported_on_its_own_last_line(conn, migrations):
+    m = migrations({"0001_t": ("CREATE TABLE t (id int);\nSELECT (1 +\n  2;", "DROP TABLE t;")})
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn).run(up(m, 1))
+
+    assert (raised.value.line, raised.value.sqlstate) == (3, "42601")
+    assert "statement 2: SELECT (1 +" in raised.value.detail
+
+
+def test_error_after_earlier_statements_reports_only_those_as_done(conn, migrations):
+    m = migrations({"0001_t": ("SELECT 1;\nSELECT 2;\nSELECT 1 / 0;\nSELECT 4;", "SELECT 1;")})
+    events = []
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn, events).run(up(m, 1))
+
+    assert (raised.value.line, raised.value.sqlstate) == (3, "22012")
+    assert [e.index for e in events if isinstance(e, StatementDone)] == [0, 1]
+
+
+def test_statement_ending_in_a_line_comment_keeps_its_semicolon(conn, migrations):
+    m = migrations(
+        {"0001_t": ("CREATE TABLE t (id int) -- no semicolon after me\n", "DROP TABLE t;")}
+    )
+
+    runner(conn).run(up(m, 1))
+
+    assert exists(conn, "t") and rows(conn) == [(1, False, None)]
+
+
+def test_ledger_records_the_time_the_server_spent_on_the_migration(conn, migrations):
+    m = migrations({"0001_t": ("SELECT pg_sleep(0.2);", "SELECT 1;")})
+
+    (result,) = runner(conn).run(up(m, 1))
+
+    (recorded,) = conn.execute("SELECT execution_ms FROM schemactl_migrations").fetchone()
+    assert 200 <= recorded <= result.duration_ms
+
+
+def test_lost_connection_is_a_migration_failure_that_applies_nothing(conn, migrations):
+    m = migrations({"0001_t": ("CREATE TABLE t (id int);\nSELECT pg_sleep(30);", "DROP TABLE t;")})
+    ledger.ensure(conn, TABLE)
+    with psycopg.connect(url_for(conn), autocommit=True) as victim:
+        pid = victim.info.backend_pid
+        killer = threading.Timer(
+            0.5, lambda: conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        )
+        killer.start()
+        try:
+            with pytest.raises(MigrationFailedError) as raised:
+                Runner(victim, TABLE).run(up(m, 1))
+        finally:
+            killer.join()
+
+    assert raised.value.path.name == "0001_t.up.sql"
+    assert "connection was lost" in raised.value.detail
+    assert "schemactl status" in raised.value.hint
+    assert not exists(conn, "t") and rows(conn) == []
