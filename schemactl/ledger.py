@@ -11,7 +11,6 @@ import getpass
 import socket
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -83,6 +82,13 @@ class LedgerTable:
     def identifier(self) -> sql.Identifier:
         return sql.Identifier(self.schema, self.name)
 
+    @property
+    def in_template(self) -> sql.SQL:
+        """The quoted name for a query sent with parameters: psycopg reads every '%' in such a
+        query as a placeholder, its identifiers' included, unless it is doubled."""
+        quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (self.schema, self.name))
+        return sql.SQL(quoted.replace("%", "%%"))
+
     def __str__(self) -> str:
         return f"{self.schema}.{self.name}"
 
@@ -144,7 +150,7 @@ def read(
 
 def applied_statements(conn: psycopg.Connection, table: LedgerTable, version: int) -> list[str]:
     """The normalized up statements recorded when ``version`` was applied."""
-    query = sql.SQL("SELECT statements FROM {} WHERE version = %s").format(table.identifier)
+    query = sql.SQL("SELECT statements FROM {} WHERE version = %s").format(table.in_template)
     row = conn.execute(query, (version,)).fetchone()
     return list(row[0]) if row else []
 
@@ -184,10 +190,11 @@ _SERVER_ELAPSED_MS = "1000 * extract(epoch FROM clock_timestamp() - transaction_
 
 
 @cache
-def _insert_query(table: LedgerTable, server_elapsed: bool = False) -> sql.Composed:
+def _insert_query(table: LedgerTable) -> sql.Composed:
     """The upsert of one ledger row, composed once per table (``record`` prepares it)."""
-    elapsed = sql.SQL(_SERVER_ELAPSED_MS) if server_elapsed else sql.Placeholder("execution_ms")
-    return sql.SQL(_INSERT).format(table=table.identifier, execution_ms=elapsed)
+    return sql.SQL(_INSERT).format(
+        table=table.in_template, execution_ms=sql.Placeholder("execution_ms")
+    )
 
 
 @cache
@@ -210,28 +217,6 @@ def record(
     statements_done: int | None = None,
 ) -> None:
     """Insert or replace the row for ``entry``; dirty when ``dirty_direction`` is given."""
-    query, params = record_query(
-        table,
-        entry,
-        execution_ms=execution_ms,
-        dirty_direction=dirty_direction,
-        statements_done=statements_done,
-    )
-    conn.execute(query, params, prepare=True)
-
-
-def record_query(
-    table: LedgerTable,
-    entry: Entry,
-    *,
-    execution_ms: float | None = 0.0,
-    dirty_direction: str | None = None,
-    statements_done: int | None = None,
-) -> tuple[sql.Composed, dict[str, Any]]:
-    """The statement ``record`` runs and its parameters, for a caller that sends it itself.
-
-    With ``execution_ms=None`` the row records the time since its transaction began.
-    """
     params = {
         "version": entry.version,
         "name": entry.name,
@@ -246,9 +231,42 @@ def record_query(
         "tool_version": __version__,
         "raw_checksum": entry.raw_checksum,
     }
-    if execution_ms is None:
-        del params["execution_ms"]
-    return _insert_query(table, server_elapsed=execution_ms is None), params
+    conn.execute(_insert_query(table), params, prepare=True)
+
+
+def record_sql(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> str:
+    """``record``'s statement for a clean row as SQL text with its values in line, timed on the
+    server's clock, for a caller that sends it inside a migration's own query.
+
+    Quoting here rather than through psycopg's client-side binding: that costs more than the
+    rest of the row's work, once per migration.
+    """
+    quote = psycopg.pq.Escaping(conn.pgconn).escape_literal
+
+    def text(value: str | None) -> str:
+        return "NULL" if value is None else quote(value.encode("utf-8")).decode("utf-8")
+
+    statements = ", ".join(text(s) for s in entry.statements)
+    values = {
+        "version": str(int(entry.version)),
+        "name": text(entry.name),
+        "checksum": text(entry.checksum),
+        "down_checksum": text(entry.down_checksum),
+        "statements": f"ARRAY[{statements}]::text[]",
+        "applied_from": text(_origin()),
+        "dirty": "false",
+        "dirty_direction": "NULL",
+        "statements_done": "NULL",
+        "tool_version": text(__version__),
+        "raw_checksum": text(entry.raw_checksum),
+    }
+    return _insert_template(conn, table) % values
+
+
+def _insert_template(conn: psycopg.Connection, table: LedgerTable) -> str:
+    # The same doubling of '%' lets the name survive the %-formatting of the values.
+    name = table.in_template.as_string(conn)
+    return _INSERT.format(table=name, execution_ms=_SERVER_ELAPSED_MS)
 
 
 def mark_progress(
@@ -256,7 +274,7 @@ def mark_progress(
 ) -> None:
     """Record that ``statements_done`` statements of a dirty migration have completed."""
     query = sql.SQL("UPDATE {} SET statements_done = %s WHERE version = %s")
-    conn.execute(query.format(table.identifier), (statements_done, version))
+    conn.execute(query.format(table.in_template), (statements_done, version))
 
 
 def mark_clean(
@@ -267,7 +285,7 @@ def mark_clean(
         "UPDATE {} SET dirty = false, dirty_direction = NULL, statements_done = NULL, "
         "execution_ms = %s WHERE version = %s"
     )
-    conn.execute(query.format(table.identifier), (execution_ms, version))
+    conn.execute(query.format(table.in_template), (execution_ms, version))
 
 
 def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> None:
@@ -277,7 +295,7 @@ def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) 
         "WHERE version = %s"
     )
     conn.execute(
-        query.format(table.identifier),
+        query.format(table.in_template),
         (entry.checksum, entry.down_checksum, entry.statements, entry.raw_checksum, entry.version),
     )
 
@@ -291,22 +309,16 @@ def remember_raw_checksums(
     query = sql.SQL(
         "UPDATE {} SET raw_checksum = %s WHERE version = %s AND checksum = %s "
         "AND raw_checksum IS NULL"
-    ).format(table.identifier)
+    ).format(table.in_template)
     with conn.cursor() as cursor:
         cursor.executemany(query, [(raw, version, checksum) for version, checksum, raw in found])
 
 
-@cache
-def _delete_query(table: LedgerTable) -> sql.Composed:
-    return sql.SQL("DELETE FROM {} WHERE version = %(version)s").format(table.identifier)
-
-
 def forget(conn: psycopg.Connection, table: LedgerTable, version: int) -> None:
     """Delete the row of ``version``."""
-    query, params = forget_query(table, version)
-    conn.execute(query, params, prepare=True)
+    conn.execute(forget_sql(conn, table, version))
 
 
-def forget_query(table: LedgerTable, version: int) -> tuple[sql.Composed, dict[str, Any]]:
-    """The statement ``forget`` runs and its parameters, for a caller that sends it itself."""
-    return _delete_query(table), {"version": version}
+def forget_sql(conn: psycopg.Connection, table: LedgerTable, version: int) -> str:
+    """``forget``'s statement as SQL text, for a caller that sends it inside its own query."""
+    return f"DELETE FROM {table.identifier.as_string(conn)} WHERE version = {int(version)}"

@@ -100,10 +100,8 @@ class Runner:
     ):
         self.conn = conn
         # One cursor for every statement run one by one: a cursor per statement costs more
-        # than the statement for small DDL. The ledger row of a transactional migration is
-        # bound on the client so it can travel in the migration's own query.
+        # than the statement for small DDL.
         self.cursor = conn.cursor()
-        self.closing = psycopg.ClientCursor(conn)
         self.table = table
         self.retries = retries
         self.backoff_seconds = backoff_seconds
@@ -173,10 +171,8 @@ class Runner:
         migration = step.migration
         if step.direction is Direction.UP:
             # The server times the migration: nothing comes back before the row is written.
-            query, params = ledger.record_query(self.table, entry_for(migration), execution_ms=None)
-        else:
-            query, params = ledger.forget_query(self.table, migration.version)
-        return self.closing.mogrify(query, params)
+            return ledger.record_sql(self.conn, self.table, entry_for(migration))
+        return ledger.forget_sql(self.conn, self.table, migration.version)
 
     def _roll_back(self) -> None:
         if not self.conn.closed and self.conn.info.transaction_status != TransactionStatus.IDLE:

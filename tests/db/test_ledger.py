@@ -154,3 +154,57 @@ def test_reading_a_table_that_is_not_a_ledger_is_a_config_error(conn):
 
     with pytest.raises(ConfigError, match="is not a schemactl ledger table"):
         ledger.read(conn, LedgerTable.parse("app_users"))
+
+
+ODD = Entry(
+    7,
+    "it's_odd",
+    "c" * 64,
+    None,
+    ["select 'a''b'", "select e'x\\\\y'", "select $$%(version)s {table}$$", "select '日本'"],
+    raw_checksum="r" * 64,
+)
+
+
+@pytest.mark.parametrize("qualified", ["public.schemactl_migrations", 'od%d "s".le%(x)sd{x}'])
+def test_record_sql_writes_what_record_writes(conn, qualified):
+    table = LedgerTable.parse(qualified)
+    ledger.ensure(conn, table)
+    columns = (
+        "version, name, checksum, down_checksum, statements, dirty, tool_version, raw_checksum"
+    )
+    query = f"SELECT {columns} FROM {table.identifier.as_string(conn)}"
+
+    ledger.record(conn, table, ODD)
+    recorded = conn.execute(query).fetchall()
+    ledger.forget(conn, table, ODD.version)
+    conn.execute(ledger.record_sql(conn, table, ODD))
+
+    assert conn.execute(query).fetchall() == recorded
+    assert recorded[0][4] == ODD.statements
+    conn.execute(ledger.forget_sql(conn, table, ODD.version))
+    assert ledger.read(conn, table) == []
+
+
+def test_record_sql_with_no_statements_writes_an_empty_array(conn):
+    table = LedgerTable.parse("public.schemactl_migrations")
+    ledger.ensure(conn, table)
+
+    conn.execute(ledger.record_sql(conn, table, Entry(1, "empty", "c" * 64, None, [])))
+
+    assert conn.execute("SELECT statements FROM schemactl_migrations").fetchone() == ([],)
+
+
+def test_a_percent_sign_in_the_ledger_name_is_not_a_placeholder(conn):
+    table = LedgerTable.parse("ops%s.ledger%(version)s")
+    ledger.ensure(conn, table)
+
+    ledger.record(conn, table, ENTRY, dirty_direction="up", statements_done=0)
+    ledger.mark_progress(conn, table, ENTRY.version, 1)
+    ledger.mark_clean(conn, table, ENTRY.version, 5.0)
+    ledger.accept_checksum(conn, table, ENTRY)
+    ledger.remember_raw_checksums(conn, table, [(ENTRY.version, ENTRY.checksum, "r" * 64)])
+
+    (row,) = ledger.read(conn, table)
+    assert (row.version, row.dirty, row.execution_ms, row.raw_checksum) == (1, False, 5.0, "r" * 64)
+    assert ledger.applied_statements(conn, table, 1) == ENTRY.statements
