@@ -1,6 +1,7 @@
 """``up`` and ``down``."""
 
-from __future__ import annotations
+# No "from __future__ import annotations" here: typer reads each command's parameter
+# annotations on every run, and evaluating them from strings costs about a millisecond.
 
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -132,7 +133,7 @@ def _confirm_all(directory: object) -> None:
         raise typer.Exit(0)
 
 
-def _output(quiet: bool) -> tuple[Terminal, Hooks]:
+def _output(quiet: bool) -> tuple["Terminal", "Hooks"]:
     from schemactl.operations import Hooks
     from schemactl.render import human
     from schemactl.render.terminal import Terminal
@@ -145,7 +146,7 @@ def _output(quiet: bool) -> tuple[Terminal, Hooks]:
     return terminal, hooks
 
 
-def _report(terminal: Terminal, result: RunResult, as_json: bool) -> None:
+def _report(terminal: "Terminal", result: "RunResult", as_json: bool) -> None:
     from schemactl.render import human
     from schemactl.render import json as render_json
 
