@@ -106,7 +106,9 @@ def _read_file(cwd: Path) -> tuple[dict[str, Any], str, Path]:
     if own.is_file():
         return _validate(_load_toml(own), own), str(own), cwd
     pyproject = cwd / "pyproject.toml"
-    if pyproject.is_file():
+    # Only a file that names schemactl can hold its section: a project's own pyproject.toml
+    # usually does not, and parsing it would cost every run a few milliseconds.
+    if pyproject.is_file() and b"schemactl" in pyproject.read_bytes():
         section = _load_toml(pyproject).get("tool", {}).get("schemactl")
         if isinstance(section, dict):
             return _validate(section, pyproject), f"{pyproject} [tool.schemactl]", cwd

@@ -197,3 +197,12 @@ def test_wrongly_typed_value_in_a_file_is_a_config_error_naming_the_file(tmp_pat
     name = line.split(" ")[0]
     assert raised.value.message.startswith(f"invalid {name} ")
     assert raised.value.message.endswith(f"in {tmp_path / 'schemactl.toml'}")
+
+
+def test_a_pyproject_that_never_names_schemactl_is_not_parsed(tmp_path):
+    # Not even a broken one: it belongs to the project, and holds no settings of ours.
+    (tmp_path / "pyproject.toml").write_text("[project\nname = 'x'\n")
+
+    settings = resolve(NO_FLAGS, env={}, cwd=tmp_path)
+
+    assert settings.wait == 30.0 and settings.sources["wait"] == "default"
