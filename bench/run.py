@@ -16,9 +16,11 @@ import argparse
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,18 +131,20 @@ def measure(invocation: Invocation, log: Path) -> Measurement:
     peak_file.unlink(missing_ok=True)
     with log.open("wb") as output:
         start = time.perf_counter()
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env
+        )
+        # A blocking wait, with the time limit kept by a timer: Popen.wait(timeout=...) polls
+        # in sleeps of up to 50 ms, which rounds every short run up to the next step.
+        watchdog = threading.Timer(RUN_TIMEOUT_SECONDS, process.kill)
+        watchdog.start()
         try:
-            code = subprocess.run(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                env=env,
-                timeout=RUN_TIMEOUT_SECONDS,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            code = -1
+            code = process.wait()
+        finally:
+            watchdog.cancel()
         seconds = time.perf_counter() - start
+        if code == -signal.SIGKILL:
+            code = -1
     peak_lines = peak_file.read_text().split() if peak_file.exists() else []
     peak_kb = int(peak_lines[-1]) if peak_lines and peak_lines[-1].isdigit() else 0
     return Measurement(seconds, peak_kb, code)
