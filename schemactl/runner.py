@@ -19,7 +19,7 @@ from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
 from schemactl import ledger, simple_query
-from schemactl.errors import MigrationFailedError, RefusedError
+from schemactl.errors import MigrationFailedError, RefusedError, SchemactlError
 from schemactl.ledger import Entry, LedgerTable
 from schemactl.migrations import Migration, Script
 from schemactl.plan import Direction, Plan, Step
@@ -106,10 +106,17 @@ class Runner:
         self.retries = retries
         self.backoff_seconds = backoff_seconds
         self.emit = on_event
+        # The next step's query is built while the server runs the current one.
+        self._upcoming: Step | None = None
+        self._prepared: tuple[Step, _OneQuery] | None = None
 
     def run(self, plan: Plan) -> list[StepResult]:
         """Run every step in order; stops at the first failure by raising it."""
-        return [self.run_step(step) for step in plan.steps]
+        results = []
+        for index, step in enumerate(plan.steps):
+            self._upcoming = plan.steps[index + 1] if index + 1 < len(plan.steps) else None
+            results.append(self.run_step(step))
+        return results
 
     def run_step(self, step: Step) -> StepResult:
         """Run one step, retrying lock-timeout failures of transactional steps."""
@@ -148,9 +155,9 @@ class Runner:
         if not (self.conn.autocommit and idle):
             self._run_nested_transaction(step, script, started)
             return
-        query = _one_query(script.statements, self._ledger_change(step))
+        query = self._one_query(step)
         try:
-            outcome = simple_query.run(self.conn, query.text)
+            outcome = simple_query.run(self.conn, query.text, meanwhile=self._prepare_upcoming)
         except psycopg.OperationalError as exc:
             self._roll_back()
             raise lost_connection(script, exc) from exc
@@ -165,6 +172,23 @@ class Runner:
             return
         self._roll_back()
         raise query.failure(script, outcome)
+
+    def _one_query(self, step: Step) -> _OneQuery:
+        if self._prepared is not None and self._prepared[0] is step:
+            return self._prepared[1]
+        return _one_query(_script(step).statements, self._ledger_change(step))
+
+    def _prepare_upcoming(self) -> None:
+        step = self._upcoming
+        if step is None:
+            return
+        try:
+            if not _script(step).no_transaction:
+                self._prepared = (step, self._one_query(step))
+        except (SchemactlError, OSError):
+            # Reading the next file failed: that is the next step's failure to report, in
+            # its turn, not a reason to cancel the migration running now.
+            self._prepared = None
 
     def _ledger_change(self, step: Step) -> str:
         """The ledger row's change as SQL text, to travel in the migration's own query."""

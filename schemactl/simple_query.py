@@ -11,6 +11,7 @@ waits on the socket in Python, where Ctrl-C and SIGTERM can interrupt it.
 from __future__ import annotations
 
 import select
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,19 +36,24 @@ class Outcome:
     error: psycopg.Error | None
 
 
-def run(conn: psycopg.Connection, query: str) -> Outcome:
-    """Send ``query`` (statements separated by semicolons) and wait for every result.
+def run(
+    conn: psycopg.Connection, query: str, meanwhile: Callable[[], object] = lambda: None
+) -> Outcome:
+    """Send ``query`` (statements separated by semicolons) and wait for every result, calling
+    ``meanwhile`` once the query is on its way, while the server works on it.
 
-    The connection must be idle and outside a transaction. On an interrupt
-    (KeyboardInterrupt) the server is asked to cancel, the remaining results are read, and
-    the interrupt is raised again. A lost connection raises ``psycopg.OperationalError``.
+    The connection must be idle and outside a transaction. On an interrupt (or any other
+    exception, ``meanwhile``'s included) the server is asked to cancel, the remaining results
+    are read, and the exception is raised again. A lost connection raises
+    ``psycopg.OperationalError``.
     """
     pgconn = conn.pgconn
     pgconn.send_query(query.encode("utf-8"))
     try:
         _flush(pgconn)
+        meanwhile()
         results = _collect(pgconn, timeout=None)
-    except KeyboardInterrupt:
+    except BaseException:
         _stop(conn)
         raise
     completed = 0

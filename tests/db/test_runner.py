@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from schemactl import ledger
-from schemactl.errors import MigrationFailedError, RefusedError
+from schemactl.errors import MigrationFailedError, RefusedError, SchemactlError
 from schemactl.ledger import LedgerTable
 from schemactl.migrations import MigrationSet, load_directory
 from schemactl.plan import Direction, Plan, Step
@@ -365,3 +365,24 @@ def test_lost_connection_is_a_migration_failure_that_applies_nothing(conn, migra
     assert "connection was lost" in raised.value.detail
     assert "schemactl status" in raised.value.hint
     assert not exists(conn, "t") and rows(conn) == []
+
+
+def test_a_file_that_fails_to_read_ahead_fails_its_own_step_not_the_one_running(
+    conn, migration_dir
+):
+    directory = migration_dir(
+        {
+            "0001_a": ("CREATE TABLE a (id int);", "DROP TABLE a;"),
+            "0002_b": ("SELECT 1;", "SELECT 1;"),
+        }
+    )
+    m = load_directory(directory, defer=True)
+    (directory / "0002_b.down.sql").write_bytes(b"\xff\xfe not utf-8")
+    events = []
+
+    with pytest.raises(SchemactlError) as raised:
+        runner(conn, events).run(up(m, 1, 2))
+
+    assert "0002_b.down.sql" in raised.value.detail
+    assert exists(conn, "a") and [r[0] for r in rows(conn)] == [1]
+    assert [e.step.migration.version for e in events if isinstance(e, MigrationFinished)] == [1]
