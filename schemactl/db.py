@@ -35,6 +35,9 @@ def connect(url: str | None, *, purpose: str = "") -> psycopg.Connection:
             autocommit=True,
             application_name=name,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            # Files are UTF-8: the server converts them to the database's encoding, and
+            # counts error positions in characters of the text as it was sent.
+            client_encoding="UTF8",
         )
     except psycopg.Error as exc:
         raise ConnectionFailedError(

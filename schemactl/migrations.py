@@ -388,9 +388,19 @@ def _directives(
 
 
 def _check_statements(path: Path, statements: list[Statement], problems: list[FileProblem]) -> None:
-    from schemactl.statements import is_transaction_control
+    from schemactl.statements import is_client_copy, is_transaction_control
 
     for statement in statements:
+        if is_client_copy(statement):
+            problems.append(
+                FileProblem(
+                    path,
+                    "COPY ... FROM STDIN or TO STDOUT in a migration: its data travels with "
+                    "the client, and schemactl sends and reads none (write the rows as INSERT "
+                    "statements, or COPY from a file on the server)",
+                    statement.line,
+                )
+            )
         if is_transaction_control(statement):
             problems.append(
                 FileProblem(

@@ -18,7 +18,7 @@ import psycopg
 
 from schemactl import db, ledger
 from schemactl.config import Settings
-from schemactl.errors import RefusedError, UsageError
+from schemactl.errors import ConfigError, RefusedError, UsageError
 from schemactl.ledger import LedgerTable
 from schemactl.migrations import MigrationSet, load_directory, next_file_names
 from schemactl.plan import (
@@ -131,6 +131,7 @@ def _run(
             plan = make_plan(_statuses(migrations, ledger.read(conn, table)))
         return RunResult(plan, (), dry_run=True)
     with _locked(settings, purpose, hooks.on_lock_wait) as (conn, table):
+        _check_string_syntax(conn)
         present = ledger.columns(conn, table)
         statuses = _statuses(migrations, ledger.read(conn, table, present))
         ledger.ensure(conn, table, present)
@@ -148,6 +149,19 @@ def _run(
             runner = Runner(conn, table, retries=settings.retries, on_event=hooks.on_event)
             results = runner.run(plan)
     return RunResult(plan, tuple(results), dry_run=False)
+
+
+def _check_string_syntax(conn: psycopg.Connection) -> None:
+    """Refuse a session that reads backslashes in '...' as escapes: files are split the
+    standard way, and split otherwise a COMMIT could hide inside what looks like a string."""
+    if conn.info.parameter_status("standard_conforming_strings") == "off":
+        raise ConfigError(
+            "the database reads strings with standard_conforming_strings = off",
+            detail="schemactl splits migration files as PostgreSQL reads them with it on "
+            "(the default since PostgreSQL 9.1), and cannot apply them safely otherwise",
+            hint="turn it on for the role or database that runs migrations "
+            "(ALTER ROLE ... SET standard_conforming_strings = on)",
+        )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,12 @@ from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
 from schemactl import ledger, simple_query
-from schemactl.errors import MigrationFailedError, RefusedError, SchemactlError
+from schemactl.errors import (
+    InterruptedRunError,
+    MigrationFailedError,
+    RefusedError,
+    SchemactlError,
+)
 from schemactl.ledger import Entry, LedgerTable
 from schemactl.migrations import Migration, Script
 from schemactl.plan import Direction, Plan, Step
@@ -109,6 +114,7 @@ class Runner:
         # The next step's query is built while the server runs the current one.
         self._upcoming: Step | None = None
         self._prepared: tuple[Step, _OneQuery] | None = None
+        self._interrupt: BaseException | None = None
 
     def run(self, plan: Plan) -> list[StepResult]:
         """Run every step in order; stops at the first failure by raising it."""
@@ -116,6 +122,8 @@ class Runner:
         for index, step in enumerate(plan.steps):
             self._upcoming = plan.steps[index + 1] if index + 1 < len(plan.steps) else None
             results.append(self.run_step(step))
+            if self._interrupt is not None:
+                raise self._interrupt
         return results
 
     def run_step(self, step: Step) -> StepResult:
@@ -152,12 +160,14 @@ class Runner:
 
     def _run_transaction(self, step: Step, script: Script, started: float) -> None:
         idle = self.conn.info.transaction_status == TransactionStatus.IDLE
-        if not (self.conn.autocommit and idle):
+        if not (self.conn.autocommit and idle) or _changes_parsing(script):
             self._run_nested_transaction(step, script, started)
             return
         query = self._one_query(step)
         try:
             outcome = simple_query.run(self.conn, query.text, meanwhile=self._prepare_upcoming)
+        except simple_query.OutcomeUnknown as exc:
+            raise _outcome_unknown(step, exc) from exc
         except psycopg.OperationalError as exc:
             self._roll_back()
             raise lost_connection(script, exc) from exc
@@ -169,8 +179,14 @@ class Runner:
         for index in range(min(max(outcome.completed - 1, 0), total)):
             self.emit(StatementDone(step, index, total))
         if outcome.error is None:
+            if outcome.completed != total + 3:
+                raise _miscounted(script, outcome.completed - 3)
+            # Committed before the interrupt took effect: reported as applied, then raised.
+            self._interrupt = outcome.interrupt
             return
         self._roll_back()
+        if outcome.interrupt is not None:
+            raise outcome.interrupt
         raise query.failure(script, outcome)
 
     def _one_query(self, step: Step) -> _OneQuery:
@@ -280,23 +296,29 @@ class _OneQuery:
     def failure(self, script: Script, outcome: simple_query.Outcome) -> MigrationFailedError:
         """The error for ``outcome``, naming the statement that failed.
 
-        The server reports a syntax error before running anything, at a position in the
-        text; other errors come after the results of the statements that succeeded.
+        Errors come after the results of the statements that succeeded, BEGIN's first; a
+        syntax error comes before any, since the server parses the whole text first, and
+        only its position tells the statement. Positions count characters in the server's
+        encoding, so they place the error inside a statement already known, where they fit.
         """
         assert outcome.error is not None
         exc = outcome.error
-        position = exc.diag.statement_position
-        if position:
-            index = bisect.bisect_right(self.offsets, int(position) - 1) - 1
-            inside = index >= 0 and int(position) - 1 < self.closing
-        else:
-            index = outcome.completed - 1
-            inside = 0 <= index < len(self.statements)
-        if not inside:
+        position = int(exc.diag.statement_position or 0)
+        index = outcome.completed - 1
+        if outcome.completed == 0 and position:
+            index = bisect.bisect_right(self.offsets, position - 1) - 1
+            if position - 1 >= self.closing:
+                index = len(self.statements)
+        if index == len(self.statements):
+            return commit_failure(script, exc, during=_LEDGER_ROW)
+        if not 0 <= index < len(self.statements):
             return commit_failure(script, exc)
-        statement = self.statements[index]
+        start = self.offsets[index]
+        end = self.offsets[index + 1] if index + 1 < len(self.offsets) else self.closing
+        # A position outside the statement (another encoding's count) is not used.
+        offset = start if start < position <= end else position
         return failure(
-            script.path, statement, exc, dirty=False, position_offset=self.offsets[index]
+            script.path, self.statements[index], exc, dirty=False, position_offset=offset
         )
 
 
@@ -349,13 +371,20 @@ def failure(
     )
 
 
-def commit_failure(script: Script, exc: psycopg.Error) -> MigrationFailedError:
-    """A MigrationFailedError for a migration whose statements ran but whose COMMIT failed."""
+_AT_COMMIT = "at COMMIT, after every statement ran (a deferred constraint or trigger)"
+_LEDGER_ROW = "writing the ledger row, after every statement ran"
+
+
+def commit_failure(
+    script: Script, exc: psycopg.Error, *, during: str = _AT_COMMIT
+) -> MigrationFailedError:
+    """A MigrationFailedError for a migration whose statements ran but whose COMMIT (or
+    ledger row) failed."""
     diag = exc.diag
     line = script.statements[-1].line if script.statements else 1
     sqlstate = diag.sqlstate or getattr(exc, "sqlstate", None)
     primary = diag.message_primary or str(exc).strip()
-    detail_lines = ["at COMMIT, after every statement ran (a deferred constraint or trigger)"]
+    detail_lines = [during]
     if diag.message_detail:
         detail_lines.append(f"DETAIL: {diag.message_detail}")
     reason = primary + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
@@ -382,6 +411,48 @@ def lost_connection(script: Script, exc: psycopg.Error) -> MigrationFailedError:
         "unless it had already committed it",
         hint="run 'schemactl status' to see whether it was applied",
         sqlstate=getattr(exc, "sqlstate", None),
+    )
+
+
+# Settings that change how the server reads the statements after them: a migration that sets
+# one is sent statement by statement, as psql would, since one query is parsed whole first.
+_PARSING_SETTINGS = ("standard_conforming_strings", "backslash_quote", "client_encoding")
+
+
+def _changes_parsing(script: Script) -> bool:
+    for statement in script.statements:
+        words = statement.normalized.split(" ", 3)
+        if words[0] != "set":
+            continue
+        if words[1] == "names" or words[1] in _PARSING_SETTINGS:
+            return True
+        if words[1] in ("session", "local") and len(words) > 2 and words[2] in _PARSING_SETTINGS:
+            return True
+    return False
+
+
+def _outcome_unknown(step: Step, exc: simple_query.OutcomeUnknown) -> InterruptedRunError:
+    return InterruptedRunError(
+        f"interrupted while migration {step.migration.label} ran, and its end could not be read",
+        detail=f"its server session was ended from another connection ({exc}): the "
+        "migration committed whole with its ledger row, or not at all",
+        hint="run 'schemactl status' to see whether it was applied",
+    )
+
+
+def _miscounted(script: Script, ran: int) -> MigrationFailedError:
+    count = len(script.statements)
+    reason = f"PostgreSQL ran {ran} statements where schemactl split the file into {count}"
+    return MigrationFailedError(
+        f"{script.path}: {reason}",
+        reason=reason,
+        path=script.path,
+        line=1,
+        detail="a statement hides another from schemactl's splitter, which may have ended "
+        "the transaction early: the migration and its ledger row may not have committed "
+        "together",
+        hint="compare the schema with the file ('schemactl diff'), and report the file's "
+        "statement boundaries as a schemactl bug",
     )
 
 

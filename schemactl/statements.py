@@ -80,6 +80,7 @@ _WORD_CHAR = r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f\U00010000-\U0
 _DOLLAR_TAG = re.compile(rf"\$({_WORD_START}{_TAG_CHAR}*)?\$")
 _WORD = re.compile(rf"{_WORD_START}{_WORD_CHAR}*")
 _SPACE = re.compile(r"\s+")
+_LINE_END = re.compile(r"[\n\r]")
 # As in PostgreSQL, an operator never contains the start of a comment.
 _OPERATOR = re.compile(r"(?:(?!--|/\*)[+\-*/<>=~!@#%^&|`?])+")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?|\.[0-9]+([eE][+-]?[0-9]+)?")
@@ -100,8 +101,9 @@ def _next_token(s: str, pos: int) -> Token:
     if ch.isspace():
         return _match(TokenKind.SPACE, _SPACE, s, pos)
     if s.startswith("--", pos):
-        stop = s.find("\n", pos)
-        return Token(TokenKind.COMMENT, s[pos : stop if stop >= 0 else len(s)], pos)
+        # A carriage return ends a line comment for PostgreSQL as a newline does.
+        line_end = _LINE_END.search(s, pos)
+        return Token(TokenKind.COMMENT, s[pos : line_end.start() if line_end else len(s)], pos)
     if s.startswith("/*", pos):
         return Token(TokenKind.COMMENT, s[pos : _block_comment_end(s, pos)], pos)
     if ch == "'":
@@ -201,7 +203,7 @@ def split_statements(source: str) -> list[Statement]:
 # E and a standard string, so it is ``hard``. Constructs it cannot finish exactly as
 # ``_next_token`` does (a nested or unclosed comment, an unclosed string, identifier or dollar
 # body) match ``hard``: the file is then split by the token-by-token path, which raises.
-_SKIP = r"(?:\s++|--[^\n]*+|/\*(?:[^*/]++|\*(?!/)|/(?!\*))*+\*/)*+"
+_SKIP = r"(?:\s++|--[^\n\r]*+|/\*(?:[^*/]++|\*(?!/)|/(?!\*))*+\*/)*+"
 _STRING = r"""(?P<string>'(?:[^']++|'')*+'
     | [Ee]'(?:[^'\\]++|\\.|'')*+'
     | (?:[BbXxNn]|[Uu]&)'(?:[^']++|'')*+')"""
@@ -370,12 +372,24 @@ def leading_comments(source: str) -> Iterator[tuple[int, str]]:
 
 _TRANSACTION_CONTROL = frozenset({"begin", "commit", "rollback", "end", "abort"})
 _START_TRANSACTION = ("start", "transaction")
+_PREPARE_TRANSACTION = ("prepare", "transaction")
 
 
 def is_transaction_control(statement: Statement) -> bool:
-    """True for BEGIN/COMMIT/ROLLBACK/START TRANSACTION (which would break our transaction)."""
+    """True for BEGIN/COMMIT/ROLLBACK/START TRANSACTION/PREPARE TRANSACTION (which would end
+    or hand off our transaction)."""
     words = statement.normalized.split(" ", 2)
-    if tuple(words[:2]) == _START_TRANSACTION:
+    if tuple(words[:2]) in (_START_TRANSACTION, _PREPARE_TRANSACTION):
         return True
     # BEGIN ATOMIC only appears inside CREATE FUNCTION, never first.
     return words[0] in _TRANSACTION_CONTROL
+
+
+_CLIENT_COPY = re.compile(r"\b(?:from stdin|to stdout)\b")
+
+
+def is_client_copy(statement: Statement) -> bool:
+    """True for COPY ... FROM STDIN / TO STDOUT, whose data travels with the client (psql's
+    inline data), which schemactl neither sends nor reads."""
+    normalized = statement.normalized
+    return normalized.startswith("copy ") and _CLIENT_COPY.search(normalized) is not None

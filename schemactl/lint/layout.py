@@ -96,6 +96,13 @@ LAYOUT_RULES: tuple[tuple[re.Pattern[str], Rule], ...] = tuple(
                   "COMMIT inside would break that", "remove it; use '-- schemactl:no-transaction' "
                   "to run statements one by one"),
         ),
+        (
+            r"COPY \.\.\. FROM STDIN or TO STDOUT",
+            _rule("client-copy", "COPY ... FROM STDIN or TO STDOUT in a migration",
+                  "its data would travel with the client, as psql's inline data does; schemactl "
+                  "sends none, so the COPY could only fail or print nowhere",
+                  "write the rows as INSERT statements, or COPY from a file on the server"),
+        ),
     )
 )  # fmt: skip
 

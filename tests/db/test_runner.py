@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import textwrap
 import threading
+import time
 
 import psycopg
 import pytest
 
-from schemactl import ledger
-from schemactl.errors import MigrationFailedError, RefusedError, SchemactlError
+from schemactl import ledger, simple_query
+from schemactl.errors import (
+    InterruptedRunError,
+    MigrationFailedError,
+    RefusedError,
+    SchemactlError,
+)
 from schemactl.ledger import LedgerTable
 from schemactl.migrations import MigrationSet, load_directory
 from schemactl.plan import Direction, Plan, Step
@@ -386,3 +392,98 @@ def test_a_file_that_fails_to_read_ahead_fails_its_own_step_not_the_one_running(
     assert "0002_b.down.sql" in raised.value.detail
     assert exists(conn, "a") and [r[0] for r in rows(conn)] == [1]
     assert [e.step.migration.version for e in events if isinstance(e, MigrationFinished)] == [1]
+
+
+class InterruptedWhilePreparing(Runner):
+    """A runner that receives Ctrl-C while it builds the next migration's query."""
+
+    def __init__(self, *args, delay: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delay = delay
+
+    def _prepare_upcoming(self) -> None:
+        time.sleep(self.delay)
+        raise KeyboardInterrupt
+
+
+def test_an_interrupt_after_the_server_committed_reports_the_migration_applied(conn, migration_dir):
+    m = load_directory(
+        migration_dir(
+            {
+                "0001_a": ("CREATE TABLE a (id int);", "DROP TABLE a;"),
+                "0002_b": ("CREATE TABLE b (id int);", "DROP TABLE b;"),
+            }
+        )
+    )
+    ledger.ensure(conn, TABLE)
+    events = []
+
+    with pytest.raises(KeyboardInterrupt):
+        InterruptedWhilePreparing(conn, TABLE, on_event=events.append, delay=0.3).run(up(m, 1, 2))
+
+    assert [r[0] for r in rows(conn)] == [1] and exists(conn, "a") and not exists(conn, "b")
+    assert [e.step.migration.version for e in events if isinstance(e, MigrationFinished)] == [1]
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_an_interrupt_the_server_obeys_rolls_the_migration_back(conn, migrations):
+    m = migrations(
+        {
+            "0001_a": ("CREATE TABLE a (id int);\nSELECT pg_sleep(30);", "DROP TABLE a;"),
+            "0002_b": ("CREATE TABLE b (id int);", "DROP TABLE b;"),
+        }
+    )
+    ledger.ensure(conn, TABLE)
+
+    with pytest.raises(KeyboardInterrupt):
+        InterruptedWhilePreparing(conn, TABLE, delay=0.3).run(up(m, 1, 2))
+
+    assert rows(conn) == [] and not exists(conn, "a")
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+STUBBORN = """
+CREATE TABLE a (id int);
+DO $$ BEGIN PERFORM pg_sleep(5);
+EXCEPTION WHEN query_canceled THEN PERFORM pg_sleep(60); END $$;
+"""
+
+
+def test_an_interrupt_the_server_ignores_ends_its_session_and_says_status_will_tell(
+    conn, migrations, monkeypatch
+):
+    monkeypatch.setattr(simple_query, "CANCEL_WAIT_SECONDS", 0.5)
+    m = migrations({"0001_a": (STUBBORN, "DROP TABLE a;"), "0002_b": ("SELECT 1;", "SELECT 1;")})
+    ledger.ensure(conn, TABLE)
+    victim = psycopg.connect(url_for(conn), autocommit=True)
+
+    with pytest.raises(InterruptedRunError) as raised:
+        InterruptedWhilePreparing(victim, TABLE, delay=0.3).run(up(m, 1, 2))
+
+    assert "its end could not be read" in raised.value.message
+    assert "schemactl status" in raised.value.hint
+    assert victim.closed
+    assert rows(conn) == [] and not exists(conn, "a")
+
+
+def test_a_failing_ledger_row_is_named_as_such(conn, migrations):
+    ledger.ensure(conn, TABLE)
+    conn.execute("ALTER TABLE schemactl_migrations ADD CHECK (name <> 'refused')")
+    m = migrations({"0001_refused": ("CREATE TABLE a (id int);", "DROP TABLE a;")})
+
+    with pytest.raises(MigrationFailedError) as raised:
+        runner(conn).run(up(m, 1))
+
+    assert "writing the ledger row" in raised.value.detail
+    assert raised.value.sqlstate == "23514" and not exists(conn, "a")
+
+
+def test_copy_results_are_read_through_and_never_wait_for_data(conn):
+    out = simple_query.run(conn, "BEGIN;\nCOPY (SELECT 1) TO STDOUT;\nSELECT 2;\nCOMMIT")
+    assert (out.completed, out.error) == (4, None)
+
+    conn.execute("CREATE TABLE a (id int)")
+    stuck = simple_query.run(conn, "BEGIN;\nCOPY a FROM STDIN;\nSELECT 2;\nCOMMIT")
+    assert stuck.completed == 1 and stuck.error is not None
+    assert "schemactl sends no COPY data" in str(stuck.error)
+    conn.rollback()

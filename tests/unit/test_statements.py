@@ -235,3 +235,13 @@ def test_leading_comments_stop_at_the_first_statement():
     source = "\ufeff-- one\n/* block */\n-- two\nSELECT 1;\n-- three\n"
 
     assert list(leading_comments(source)) == [(1, "-- one"), (3, "-- two")]
+
+
+def test_a_carriage_return_ends_a_line_comment_as_postgresql_reads_it():
+    source = "CREATE TABLE t (x int -- note\r); COMMIT; CREATE TABLE u (y int\n);\n"
+
+    assert [s.text for s in split_statements(source)] == [
+        "CREATE TABLE t (x int -- note\r)",
+        "COMMIT",
+        "CREATE TABLE u (y int\n)",
+    ]

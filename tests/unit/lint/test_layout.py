@@ -45,10 +45,14 @@ CASES: list[tuple[str, dict[str, str | bytes]]] = [
                              "0002_b.down.sql": "SELECT 1;"}),
     ("transaction-control", {**OK, "0002_b.up.sql": "BEGIN;\nSELECT 1;\nCOMMIT;",
                              "0002_b.down.sql": "SELECT 1;"}),
+    ("transaction-control", {**OK, "0002_b.up.sql": "SELECT 1;\nPREPARE TRANSACTION 'x';",
+                             "0002_b.down.sql": "SELECT 1;"}),
+    ("client-copy", {**OK, "0002_b.up.sql": "CREATE TABLE t (x int);\nCOPY t FROM STDIN;",
+                     "0002_b.down.sql": "COPY (SELECT 1) TO stdout;"}),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("rule", "files"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("rule", "files"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_each_directory_problem_gets_its_own_rule(tmp_path, rule, files):
     findings = layout_findings(problems_of(write(tmp_path / "m", files)))
 
