@@ -131,8 +131,10 @@ def measure(invocation: Invocation, log: Path) -> Measurement:
     peak_file.unlink(missing_ok=True)
     with log.open("wb") as output:
         start = time.perf_counter()
+        # Run from the corpora's folder, as from a project that keeps no schemactl settings
+        # in its pyproject.toml: this repository's own names schemactl, and would be parsed.
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env
+            argv, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=env, cwd=log.parent
         )
         # A blocking wait, with the time limit kept by a timer: Popen.wait(timeout=...) polls
         # in sleeps of up to 50 ms, which rounds every short run up to the next step.
@@ -230,7 +232,9 @@ def baseline_command(tree: Path) -> CommandBuilder:
 def baseline_invocation(tree: Path, args: list[str]) -> Invocation:
     # PYTHONPATH comes before the editable install's finder, so the tree's package wins;
     # -P keeps the working directory (this tree, when run from it) off sys.path.
-    return Invocation([str(PYTHON), "-P", "-c", ENTRY_POINT, *args], {"PYTHONPATH": str(tree)})
+    return Invocation(
+        [str(PYTHON), "-P", "-c", ENTRY_POINT, *args], {"PYTHONPATH": str(tree.resolve())}
+    )
 
 
 def psql_command(action: str, corpus: Path, db: str) -> Invocation | None:

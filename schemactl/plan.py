@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from schemactl.errors import RefusedError, UsageError
 from schemactl.migrations import Migration, MigrationSet
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+# The two records made once per version on every run are named tuples: creating a frozen
+# dataclass costs half a millisecond at import, and each of its instances some microseconds
+# more, over a thousand rows, than a tuple.
+class LedgerRow(NamedTuple):
     """One row of the ledger table, as read."""
 
     version: int
@@ -40,8 +43,7 @@ class State(StrEnum):
     OUT_OF_ORDER = "out_of_order"
 
 
-@dataclass(frozen=True)
-class VersionStatus:
+class VersionStatus(NamedTuple):
     """What is known of one version: its file, its ledger row, and the state they imply."""
 
     version: int
