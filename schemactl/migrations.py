@@ -181,8 +181,10 @@ class _Candidate:
     @property
     def path(self) -> Path:
         # Built on demand: making a Path for each of thousands of files costs more than
-        # reading them.
-        return self.directory / self.file
+        # reading them. ``/`` parses the name again (3 µs); the shortcut pathlib's own
+        # iterdir takes for a name known to be one component does not, where it exists.
+        child = getattr(self.directory, "_make_child_relpath", None)
+        return child(self.file) if child is not None else self.directory / self.file
 
 
 def load_directory(directory: Path, *, defer: bool = False) -> MigrationSet:
