@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -395,15 +396,25 @@ def test_a_file_that_fails_to_read_ahead_fails_its_own_step_not_the_one_running(
 
 
 class InterruptedWhilePreparing(Runner):
-    """A runner that receives Ctrl-C while it builds the next migration's query."""
+    """A runner that receives Ctrl-C while it builds the next migration's query, once
+    ``when()`` holds (polled, up to 30 s), so that it lands where the test needs it."""
 
-    def __init__(self, *args, delay: float, **kwargs):
+    def __init__(self, *args, when, **kwargs):
         super().__init__(*args, **kwargs)
-        self.delay = delay
+        self.when = when
 
     def _prepare_upcoming(self) -> None:
-        time.sleep(self.delay)
+        deadline = time.monotonic() + 30
+        while not self.when():
+            assert time.monotonic() < deadline, "the run never reached the point to interrupt"
+            time.sleep(0.02)
         raise KeyboardInterrupt
+
+
+def sleeping(conn, victim) -> Callable[[], bool]:
+    pid = victim.info.backend_pid
+    query = "SELECT wait_event = 'PgSleep' FROM pg_stat_activity WHERE pid = %s"
+    return lambda: bool(conn.execute(query, (pid,)).fetchone()[0])
 
 
 def test_an_interrupt_after_the_server_committed_reports_the_migration_applied(conn, migration_dir):
@@ -418,12 +429,17 @@ def test_an_interrupt_after_the_server_committed_reports_the_migration_applied(c
     ledger.ensure(conn, TABLE)
     events = []
 
-    with pytest.raises(KeyboardInterrupt):
-        InterruptedWhilePreparing(conn, TABLE, on_event=events.append, delay=0.3).run(up(m, 1, 2))
+    def committed() -> bool:
+        return bool(rows(conn))
+
+    with psycopg.connect(url_for(conn), autocommit=True) as victim:
+        run = InterruptedWhilePreparing(victim, TABLE, on_event=events.append, when=committed)
+        with pytest.raises(KeyboardInterrupt):
+            run.run(up(m, 1, 2))
+        assert victim.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
     assert [r[0] for r in rows(conn)] == [1] and exists(conn, "a") and not exists(conn, "b")
     assert [e.step.migration.version for e in events if isinstance(e, MigrationFinished)] == [1]
-    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
 def test_an_interrupt_the_server_obeys_rolls_the_migration_back(conn, migrations):
@@ -435,16 +451,18 @@ def test_an_interrupt_the_server_obeys_rolls_the_migration_back(conn, migrations
     )
     ledger.ensure(conn, TABLE)
 
-    with pytest.raises(KeyboardInterrupt):
-        InterruptedWhilePreparing(conn, TABLE, delay=0.3).run(up(m, 1, 2))
+    with psycopg.connect(url_for(conn), autocommit=True) as victim:
+        run = InterruptedWhilePreparing(victim, TABLE, when=sleeping(conn, victim))
+        with pytest.raises(KeyboardInterrupt):
+            run.run(up(m, 1, 2))
+        assert victim.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
     assert rows(conn) == [] and not exists(conn, "a")
-    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
 STUBBORN = """
 CREATE TABLE a (id int);
-DO $$ BEGIN PERFORM pg_sleep(5);
+DO $$ BEGIN PERFORM pg_sleep(30);
 EXCEPTION WHEN query_canceled THEN PERFORM pg_sleep(60); END $$;
 """
 
@@ -458,7 +476,7 @@ def test_an_interrupt_the_server_ignores_ends_its_session_and_says_status_will_t
     victim = psycopg.connect(url_for(conn), autocommit=True)
 
     with pytest.raises(InterruptedRunError) as raised:
-        InterruptedWhilePreparing(victim, TABLE, delay=0.3).run(up(m, 1, 2))
+        InterruptedWhilePreparing(victim, TABLE, when=sleeping(conn, victim)).run(up(m, 1, 2))
 
     assert "its end could not be read" in raised.value.message
     assert "schemactl status" in raised.value.hint
