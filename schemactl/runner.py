@@ -123,7 +123,8 @@ class Runner:
             self._upcoming = plan.steps[index + 1] if index + 1 < len(plan.steps) else None
             results.append(self.run_step(step))
             if self._interrupt is not None:
-                raise self._interrupt
+                interrupt, self._interrupt = self._interrupt, None
+                raise interrupt
         return results
 
     def run_step(self, step: Step) -> StepResult:
