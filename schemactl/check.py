@@ -154,17 +154,63 @@ def _order(finding: Finding) -> tuple[int, str, int, str]:
 # Below this many migrations per run, a second scratch database costs more than it saves.
 MIN_SEGMENT = 10
 
+# What a migration costs a run, in round trips on an empty database. Each step's digest reads
+# the whole schema, so a round trip costs more the more migrations came before it; applying one
+# by a plain up on the way in, or a down on the way back to empty, costs a tenth of a round
+# trip. Runs of equal size left the last run, with the largest schema, the plain ups of all the
+# others and the way back, working long after the first had finished (on 200 synthetic
+# migrations, one table each, with two jobs: 6.1 s against 3.9 s; cut by these figures, 129
+# and 71 migrations, 5.4 s against 5.2 s).
+_GROWTH = 130  # each earlier migration makes a round trip 1/130 dearer
+_PLAIN = 0.1
+
+
+def _run_cost(start: int, end: int, total: int) -> float:
+    """The cost of round-tripping migrations ``start`` to ``end`` (exclusive) of ``total``."""
+    trips = (end - start) + (start + end - 1) * (end - start) / (2 * _GROWTH)
+    way_back = _PLAIN * total if end == total else 0.0
+    return _PLAIN * start + trips + way_back
+
 
 def _segments(migrations: list[Migration], jobs: int) -> list[list[Migration]]:
-    """``migrations`` cut into at most ``jobs`` runs of consecutive ones, of near equal size."""
-    count = max(1, min(jobs, len(migrations) // MIN_SEGMENT))
-    size, extra = divmod(len(migrations), count)
-    segments, start = [], 0
-    for i in range(count):
-        end = start + size + (1 if i < extra else 0)
-        segments.append(migrations[start:end])
-        start = end
-    return segments
+    """``migrations`` cut into at most ``jobs`` runs of consecutive ones, of near equal cost
+    (see ``_run_cost``), none shorter than MIN_SEGMENT."""
+    total = len(migrations)
+    count = max(1, min(jobs, total // MIN_SEGMENT))
+    ends = _balanced_ends(total, count)
+    starts = [0, *ends[:-1]]
+    return [migrations[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def _balanced_ends(total: int, count: int) -> list[int]:
+    """Where each of ``count`` runs ends, so that the costliest costs the least."""
+
+    def ends_within(budget: float) -> list[int] | None:
+        ends, start = [], 0
+        for left in range(count, 1, -1):
+            end = start + MIN_SEGMENT
+            # Longest run within the budget that leaves enough for the runs after it.
+            while end < total - MIN_SEGMENT * (left - 1) and (
+                _run_cost(start, end + 1, total) <= budget
+            ):
+                end += 1
+            if _run_cost(start, end, total) > budget:
+                return None
+            ends.append(end)
+            start = end
+        ends.append(total)
+        return ends if _run_cost(start, total, total) <= budget else None
+
+    low, high = 0.0, _run_cost(0, total, total)
+    best = ends_within(high) or [total * (i + 1) // count for i in range(count)]
+    for _ in range(40):
+        middle = (low + high) / 2
+        found = ends_within(middle)
+        if found is None:
+            low = middle
+        else:
+            best, high = found, middle
+    return best
 
 
 class _Stop(Exception):

@@ -4,10 +4,11 @@ database of its own, must report exactly what one run reports."""
 from __future__ import annotations
 
 import signal
+from itertools import accumulate
 
 import pytest
 
-from schemactl.check import MIN_SEGMENT, _segments
+from schemactl.check import _GROWTH, _PLAIN, MIN_SEGMENT, _run_cost, _segments
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke, json_out
 from tests.cli.test_check import sleeping_in_scratch
@@ -42,15 +43,28 @@ def check(database_url):
     return run
 
 
-def test_segments_are_consecutive_near_equal_and_never_too_small():
-    items = list(range(45))
+def test_segments_are_consecutive_of_near_equal_cost_and_never_too_small():
+    items = list(range(200))
 
     assert _segments(items, 1) == [items]  # type: ignore[arg-type]
-    assert [len(s) for s in _segments(items, 2)] == [23, 22]  # type: ignore[arg-type]
-    assert [len(s) for s in _segments(items, 4)] == [12, 11, 11, 11]  # type: ignore[arg-type]
-    assert [len(s) for s in _segments(items, 8)] == [12, 11, 11, 11]  # type: ignore[arg-type]
-    assert [i for s in _segments(items, 3) for i in s] == items  # type: ignore[arg-type]
+    for jobs in (2, 3, 4):
+        segments = _segments(items, jobs)  # type: ignore[arg-type]
+        assert [i for s in segments for i in s] == items
+        assert len(segments) == jobs and all(len(s) >= MIN_SEGMENT for s in segments)
+        ends = list(accumulate(len(s) for s in segments))
+        costs = [_run_cost(a, b, 200) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        # Balanced to within one migration's round trip, which costs at most 1 + 199/_GROWTH.
+        assert max(costs) - min(costs) <= 2.6
+        # Later runs start from larger schemas, apply the earlier ones first, and the last
+        # goes all the way back: they take fewer migrations.
+        assert [len(s) for s in segments] == sorted((len(s) for s in segments), reverse=True)
+    assert [len(s) for s in _segments(items[:45], 8)] == [15, 10, 10, 10]  # type: ignore[arg-type]
     assert _segments(items[: MIN_SEGMENT + 5], 4) == [items[: MIN_SEGMENT + 5]]  # type: ignore[arg-type]
+
+
+def test_a_later_round_trip_costs_more_than_an_earlier_one():
+    assert _run_cost(0, 1, 200) < _run_cost(100, 101, 200) - _PLAIN * 100
+    assert _run_cost(0, 200, 200) == pytest.approx(200 + 199 * 200 / (2 * _GROWTH) + _PLAIN * 200)
 
 
 def test_a_clean_set_reports_the_same_with_two_jobs_and_leaves_no_scratch(
