@@ -202,7 +202,9 @@ def _balanced_ends(total: int, count: int) -> list[int]:
         return ends if _run_cost(start, total, total) <= budget else None
 
     low, high = 0.0, _run_cost(0, total, total)
-    best = ends_within(high) or [total * (i + 1) // count for i in range(count)]
+    # Every run costs less than one run of all: that budget always fits.
+    best = ends_within(high)
+    assert best is not None
     for _ in range(40):
         middle = (low + high) / 2
         found = ends_within(middle)

@@ -28,7 +28,7 @@ from schemactl.errors import (
 from schemactl.ledger import Entry, LedgerTable
 from schemactl.migrations import Migration, Script
 from schemactl.plan import Direction, Plan, Step
-from schemactl.statements import Statement
+from schemactl.statements import Statement, changes_parsing
 
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -161,7 +161,9 @@ class Runner:
 
     def _run_transaction(self, step: Step, script: Script, started: float) -> None:
         idle = self.conn.info.transaction_status == TransactionStatus.IDLE
-        if not (self.conn.autocommit and idle) or _changes_parsing(script):
+        # A migration that changes how the server reads what follows it goes statement by
+        # statement, as psql would send it: one query is parsed whole before any of it runs.
+        if not (self.conn.autocommit and idle) or any(map(changes_parsing, script.statements)):
             self._run_nested_transaction(step, script, started)
             return
         query = self._one_query(step)
@@ -193,7 +195,7 @@ class Runner:
     def _one_query(self, step: Step) -> _OneQuery:
         if self._prepared is not None and self._prepared[0] is step:
             return self._prepared[1]
-        return _one_query(_script(step).statements, self._ledger_change(step))
+        return _joined(_script(step).statements, self._ledger_change(step))
 
     def _prepare_upcoming(self) -> None:
         step = self._upcoming
@@ -290,7 +292,6 @@ class _OneQuery:
     """A migration's statements between BEGIN and its ledger row and COMMIT, as one text."""
 
     text: str
-    statements: tuple[Statement, ...]
     offsets: tuple[int, ...]  # where each statement starts in ``text``
     closing: int  # where the ledger row starts
 
@@ -304,26 +305,25 @@ class _OneQuery:
         """
         assert outcome.error is not None
         exc = outcome.error
+        statements = script.statements
         position = int(exc.diag.statement_position or 0)
         index = outcome.completed - 1
         if outcome.completed == 0 and position:
             index = bisect.bisect_right(self.offsets, position - 1) - 1
             if position - 1 >= self.closing:
-                index = len(self.statements)
-        if index == len(self.statements):
+                index = len(statements)
+        if index == len(statements):
             return commit_failure(script, exc, during=_LEDGER_ROW)
-        if not 0 <= index < len(self.statements):
+        if not 0 <= index < len(statements):
             return commit_failure(script, exc)
         start = self.offsets[index]
         end = self.offsets[index + 1] if index + 1 < len(self.offsets) else self.closing
         # A position outside the statement (another encoding's count) is not used.
         offset = start if start < position <= end else position
-        return failure(
-            script.path, self.statements[index], exc, dirty=False, position_offset=offset
-        )
+        return failure(script.path, statements[index], exc, dirty=False, position_offset=offset)
 
 
-def _one_query(statements: tuple[Statement, ...], closing: str) -> _OneQuery:
+def _joined(statements: tuple[Statement, ...], closing: str) -> _OneQuery:
     parts = ["BEGIN", _SEPARATOR]
     offsets = []
     length = len("BEGIN") + len(_SEPARATOR)
@@ -332,7 +332,7 @@ def _one_query(statements: tuple[Statement, ...], closing: str) -> _OneQuery:
         parts += (statement.text, _SEPARATOR)
         length += len(statement.text) + len(_SEPARATOR)
     parts += (closing, _SEPARATOR, "COMMIT")
-    return _OneQuery("".join(parts), statements, tuple(offsets), length)
+    return _OneQuery("".join(parts), tuple(offsets), length)
 
 
 def _script(step: Step) -> Script:
@@ -413,23 +413,6 @@ def lost_connection(script: Script, exc: psycopg.Error) -> MigrationFailedError:
         hint="run 'schemactl status' to see whether it was applied",
         sqlstate=getattr(exc, "sqlstate", None),
     )
-
-
-# Settings that change how the server reads the statements after them: a migration that sets
-# one is sent statement by statement, as psql would, since one query is parsed whole first.
-_PARSING_SETTINGS = ("standard_conforming_strings", "backslash_quote", "client_encoding")
-
-
-def _changes_parsing(script: Script) -> bool:
-    for statement in script.statements:
-        words = statement.normalized.split(" ", 3)
-        if words[0] != "set":
-            continue
-        if words[1] == "names" or words[1] in _PARSING_SETTINGS:
-            return True
-        if words[1] in ("session", "local") and len(words) > 2 and words[2] in _PARSING_SETTINGS:
-            return True
-    return False
 
 
 def _outcome_unknown(step: Step, exc: simple_query.OutcomeUnknown) -> InterruptedRunError:

@@ -393,3 +393,18 @@ def is_client_copy(statement: Statement) -> bool:
     inline data), which schemactl neither sends nor reads."""
     normalized = statement.normalized
     return normalized.startswith("copy ") and _CLIENT_COPY.search(normalized) is not None
+
+
+# Settings that change how the server reads the text of the statements after them.
+_PARSING_SETTINGS = frozenset({"standard_conforming_strings", "backslash_quote", "client_encoding"})
+
+
+def changes_parsing(statement: Statement) -> bool:
+    """True for a SET of a setting that changes how later statements' text is read (string
+    escapes, encoding), SET NAMES included."""
+    words = statement.normalized.split(" ", 3)
+    if words[0] != "set" or len(words) < 2:
+        return False
+    if words[1] in ("session", "local") and len(words) > 2:
+        words = words[1:]
+    return words[1] == "names" or words[1] in _PARSING_SETTINGS

@@ -6,6 +6,7 @@ import pytest
 
 from schemactl.statements import (
     UnterminatedError,
+    changes_parsing,
     checksum,
     is_transaction_control,
     leading_comments,
@@ -245,3 +246,22 @@ def test_a_carriage_return_ends_a_line_comment_as_postgresql_reads_it():
         "COMMIT",
         "CREATE TABLE u (y int\n)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("SET standard_conforming_strings = off", True),
+        ("set session Standard_Conforming_Strings to on", True),
+        ("SET LOCAL client_encoding = 'LATIN1'", True),
+        ("SET NAMES 'UTF8'", True),
+        ("SET backslash_quote = on", True),
+        ("SET search_path = app, public", False),
+        ("SET LOCAL lock_timeout = '1s'", False),
+        ("SELECT set_config('standard_conforming_strings', 'off', false)", False),
+    ],
+)
+def test_settings_that_change_how_later_text_is_read_are_recognised(source, expected):
+    (statement,) = split_statements(source)
+
+    assert changes_parsing(statement) is expected
