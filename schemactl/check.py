@@ -28,7 +28,8 @@ from pathlib import Path
 import psycopg
 
 from schemactl import db
-from schemactl.catalog.load import fingerprint, load_schema
+from schemactl.catalog.digest import Digest, SchemaDigests
+from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.diff import Change, ChangeKind, diff_models
 from schemactl.errors import (
@@ -227,18 +228,19 @@ class _Differs(Exception):
 class _State:
     """A schema state of the scratch database: its digest, and its model once loaded."""
 
-    digest: str
+    digest: Digest
     model: SchemaModel | None = None
 
 
 class RoundTrip:
     """The round trips of one migration set on one scratch database.
 
-    Digests (``fingerprint``: one cheap query) decide the common case, where every step
-    gives back what it should. Only when a digest differs are full models loaded and
-    compared, which is also what names the objects in a finding. A migration whose files
-    both run in transactions makes its whole round trip in one transaction, so a differing
-    digest can roll back to the state before it and go again with models.
+    Digests (``SchemaDigests``: one query, costing what the step changed) decide the common
+    case, where every step gives back what it should. Only when a digest differs are full
+    models loaded and compared, which is also what names the objects in a finding. A
+    migration whose files both run in transactions makes its whole round trip in one
+    transaction, so a differing digest can roll back to the state before it (and the digests
+    to the one taken there) and go again with models.
     """
 
     def __init__(self, url: str, options: Options, on_migration: ProgressCallback):
@@ -249,6 +251,7 @@ class RoundTrip:
         self.reruns: dict[int, Rerun] = {}
         self.stopped_at: int | None = None
         self.abandoned = False
+        self.digests: SchemaDigests  # of the scratch database, set by ``segment``
 
     def run(self, migrations: MigrationSet) -> list[Finding]:
         """Every migration's round trip, then all downs in reverse; returns the findings."""
@@ -265,7 +268,8 @@ class RoundTrip:
             # psycopg deallocates every statement it prepared after each DROP, ALTER or
             # ROLLBACK, and with them the digest statement (catalog.load._prepared_row).
             conn.prepare_threshold = None
-            empty = _State(fingerprint(conn), load_schema(conn))
+            self.digests = SchemaDigests(conn)
+            empty = _State(self.digests.take(), load_schema(conn))
             state = empty
             if earlier:
                 try:
@@ -275,7 +279,7 @@ class RoundTrip:
                 except (MigrationFailedError, psycopg.Error):
                     self.abandoned = True
                     return
-                state = _State(fingerprint(conn))
+                state = _State(self.digests.take())
             applied = list(earlier)
             try:
                 for migration in mine:
@@ -333,6 +337,7 @@ class RoundTrip:
                 # Rolled back to ``before``. One transaction is not how up and down really
                 # run (a new enum value, deferred checks, a failing COMMIT), so whatever
                 # went wrong is judged again the way they run, each file on its own.
+                self.digests.restore(before.digest)
                 del self.findings[found:]
                 self.reruns.pop(m.version, None)
         if before.model is None:
@@ -343,15 +348,15 @@ class RoundTrip:
         """The round trip by digests alone; raises at the first surprise (see ``_one``)."""
         _fresh_session(conn)
         apply_script(conn, m.up)
-        after_up = fingerprint(conn)
+        after_up = self.digests.take()
         if m.down is not None:
             _fresh_session(conn)
             apply_script(conn, m.down)
-            if fingerprint(conn) != before.digest:
+            if self.digests.take() != before.digest:
                 raise _Differs
             _fresh_session(conn)
             apply_script(conn, m.up)
-            if fingerprint(conn) != after_up:
+            if self.digests.take() != after_up:
                 raise _Differs
         else:
             self._irreversible(m)
@@ -368,7 +373,7 @@ class RoundTrip:
             current = after_up
         else:
             current = self._down_and_up(conn, m, m.down, before, after_up)
-        state = _State(fingerprint(conn), current)
+        state = _State(self.digests.take(), current)
         self.reruns[m.version] = self._rerun(conn, m, state)
         return state
 
@@ -449,18 +454,21 @@ class RoundTrip:
         return outcome
 
     def _rerun_rolled_back(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
-        rerun_model = None
-        with conn.transaction(force_rollback=True):
-            _fresh_session(conn)
-            try:
-                apply_script(conn, m.up)
-                # What a commit would check: the transaction is rolled back, never committed.
-                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            except (MigrationFailedError, psycopg.Error):
-                return Rerun.FAILS
-            if fingerprint(conn) == current.digest:
-                return Rerun.RERUNNABLE
-            rerun_model = load_schema(conn)
+        try:
+            with conn.transaction(force_rollback=True):
+                _fresh_session(conn)
+                try:
+                    apply_script(conn, m.up)
+                    # What a commit would check: the transaction is rolled back, never
+                    # committed.
+                    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                except (MigrationFailedError, psycopg.Error):
+                    return Rerun.FAILS
+                if self.digests.take() == current.digest:
+                    return Rerun.RERUNNABLE
+                rerun_model = load_schema(conn)
+        finally:
+            self.digests.restore(current.digest)
         if current.model is None:
             current.model = load_schema(conn)
         return Rerun.CHANGES if diff_models(current.model, rerun_model) else Rerun.RERUNNABLE
@@ -474,7 +482,9 @@ class RoundTrip:
             outcome = Rerun.RERUNNABLE
         except MigrationFailedError:
             outcome = Rerun.FAILS
-        if fingerprint(conn) == current.digest or not diff_models(current.model, load_schema(conn)):
+        if self.digests.take() == current.digest:
+            return outcome
+        if not diff_models(current.model, load_schema(conn)):
             return outcome
         if outcome is Rerun.RERUNNABLE:
             outcome = Rerun.CHANGES
@@ -514,7 +524,7 @@ class RoundTrip:
             self._apply(
                 conn, m, m.down, "down-fails", "the down file fails on the way back to empty"
             )
-        if not applied or fingerprint(conn) == empty.digest:
+        if not applied or self.digests.take() == empty.digest:
             return
         assert empty.model is not None
         left = diff_models(empty.model, load_schema(conn))

@@ -8,9 +8,6 @@ thousand. This module compares nothing.
 from __future__ import annotations
 
 import functools
-import hashlib
-import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -61,12 +58,15 @@ KINDS = (
 # Types, expressions and regprocedure values are rendered relative to the search_path: with
 # only pg_catalog on it, everything else comes out schema-qualified, the same in every
 # database and for every user. Date and time constants (partition bounds, defaults) are
-# rendered in the session's TimeZone and DateStyle, so those are pinned too.
+# rendered in the session's TimeZone and DateStyle, so those are pinned too. The digest's
+# prepared statement takes parameters: planned for each value, as the server would choose to,
+# its plan costs more than it saves.
 PINNED_SETTINGS = {
     "search_path": "pg_catalog, pg_temp",
     "TimeZone": "UTC",
     "DateStyle": "ISO, YMD",
     "IntervalStyle": "postgres",
+    "plan_cache_mode": "force_generic_plan",
 }
 _PIN = "SELECT " + ", ".join(
     f"current_setting('{name}') AS was_{n}, set_config('{name}', '{value}', true) AS now_{n}"
@@ -102,7 +102,7 @@ def load_schema(
 
 def _read_catalog(conn: psycopg.Connection[Any]) -> dict[str, list[Row]]:
     rows = {}
-    with _pinned(conn) as cur:
+    with pinned(conn) as cur:
         for kind in KINDS:
             cur.execute(query_text(kind))
             rows[kind] = cur.fetchall()
@@ -110,7 +110,7 @@ def _read_catalog(conn: psycopg.Connection[Any]) -> dict[str, list[Row]]:
 
 
 @contextmanager
-def _pinned(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Row]]:
+def pinned(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Row]]:
     """A cursor in a transaction (a savepoint inside the caller's) with PINNED_SETTINGS set."""
     restore = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
@@ -193,64 +193,3 @@ _BUILDERS: dict[str, Callable[[Row], SchemaObject]] = {
     "triggers": lambda row: _make(Trigger, row),
     "policies": lambda row: _make(Policy, row),
 }
-
-
-def fingerprint(conn: psycopg.Connection[Any]) -> str:
-    """A digest of the schema: equal digests mean ``load_schema`` would return equal models.
-
-    The converse does not hold (a digest can change where the model does not, for example
-    when an expression refers to an object by its OID), so a caller that sees two digests
-    differ compares full models before it reports anything. One query, much cheaper than
-    ``load_schema``; pins and restores the session settings as ``load_schema`` does.
-    """
-    query = _fingerprint_query(conn.info.server_version)
-    return str(_prepared_row(conn, "fingerprint", query)["digest"])
-
-
-def _fingerprint_query(server_version: int) -> str:
-    """fingerprint.sql with the columns of newer servers kept where this server has them."""
-
-    def keep(match: re.Match[str]) -> str:
-        return match[2] if server_version >= int(match[1]) * 10000 else ""
-
-    return _SINCE.sub(keep, query_text("fingerprint"))
-
-
-_SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")
-
-
-def _prepared_row(conn: psycopg.Connection[Any], name: str, text: str) -> Row:
-    """The one row of ``text``, pinned, run as a server-side prepared statement ``name``.
-
-    The digest costs the server about as much to plan as to run, and check runs it hundreds
-    of times. psycopg's own prepared statements do not last: it deallocates them all after
-    any DROP, ALTER or ROLLBACK, which is every round trip. The name carries a hash of the
-    text, so a changed text never runs under an old name.
-    """
-    statement = f"schemactl_{name}_{hashlib.sha1(text.encode()).hexdigest()[:12]}"
-    prepared = _PREPARED.setdefault(conn, set())
-    try:
-        return _execute(conn, statement, text, prepared)
-    except psycopg.errors.InvalidSqlStatementName:
-        # The session dropped it (DISCARD ALL in a migration, psycopg's DEALLOCATE ALL).
-        prepared.clear()
-        return _execute(conn, statement, text, prepared)
-
-
-def _execute(conn: psycopg.Connection[Any], statement: str, text: str, prepared: set[str]) -> Row:
-    with _pinned(conn) as cur:
-        if statement not in prepared:
-            cur.execute(f"PREPARE {statement} AS {text.rstrip().rstrip(';')}")
-            prepared.add(statement)
-        # Not prepare=None: once psycopg prepares a statement of its own on this connection
-        # it sends DEALLOCATE ALL at the next DROP, taking this one with it.
-        cur.execute(f"EXECUTE {statement}", prepare=False)
-        row = cur.fetchone()
-    assert row is not None
-    return row
-
-
-# What each connection has prepared, as far as this module knows (a session can drop them).
-_PREPARED: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[str]] = (
-    weakref.WeakKeyDictionary()
-)

@@ -20,7 +20,8 @@ import psycopg
 import pytest
 from rich.console import Console
 
-from schemactl.catalog.load import fingerprint, load_schema
+from schemactl.catalog.digest import fingerprint
+from schemactl.catalog.load import load_schema
 from schemactl.diff import Change, diff_models, suggest_sql
 from schemactl.render.diff import render_changes, suggestions_text
 from tests.db.conftest import execute_script

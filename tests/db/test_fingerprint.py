@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
-from schemactl.catalog.load import fingerprint, load_schema
+from schemactl.catalog.digest import fingerprint
+from schemactl.catalog.load import load_schema
 from tests.db.conftest import CountingCursor, execute_script
 
 SCHEMA = """

@@ -10,7 +10,8 @@ import secrets
 
 import pytest
 
-from schemactl.catalog.load import fingerprint, load_schema
+from schemactl.catalog.digest import fingerprint
+from schemactl.catalog.load import load_schema
 from schemactl.diff import diff_models
 from tests.db.conftest import execute_script
 

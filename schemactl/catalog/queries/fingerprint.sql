@@ -1,138 +1,252 @@
--- A digest of every user object's catalog rows: equal digests mean equal schemas, for telling
--- "nothing changed" cheaply (check's round trips). It reads raw catalog rows, not the
--- deparsed definitions the other queries build, so it is several times cheaper. OIDs of the
--- objects themselves are left out or turned into names (a table dropped and created again
--- has a new OID but the same digest). Expressions (defaults, checks, index predicates) are
--- deparsed, so they name what they refer to. Where an OID remains (an array of operator
--- classes, say) a digest can differ where the schemas are equal, and the caller then compares
--- full models; never the reverse.
+-- The lines of the schema digest: one per user object's catalog row, so that equal sets of
+-- lines mean equal schemas, for telling "nothing changed" cheaply (check's round trips). It
+-- reads raw catalog rows, not the deparsed definitions the other queries build, so it is
+-- several times cheaper. OIDs of the objects themselves are left out or turned into names (a
+-- table dropped and created again has a new OID but the same lines). Expressions (defaults,
+-- checks, index predicates) are deparsed, so they name what they refer to. Where an OID
+-- remains (an array of operator classes, say) lines can differ where the schemas are equal,
+-- and the caller then compares full models; never the reverse.
 -- Rows that are few (functions, types, triggers) go in whole (to_jsonb, minus their OIDs),
 -- beside their deparsed definition; the many (columns, constraints, indexes) list what the
 -- model reads, which is several times cheaper. ``/*since N: ...*/`` holds columns that only
 -- servers from version N have; schemactl keeps them for those servers.
+--
+-- Each row is (kind, key, line): the key names the catalog row (by OID, which stays the same
+-- while the row is updated), and the line is what the digest holds. $1 is a transaction ID:
+-- given one, a line is only rendered where a row it is made of was written by that
+-- transaction or a later one (age(xmin) <= age($1)), and is NULL elsewhere; NULL renders
+-- every line. Rows updated in place without a new row version (pg_class.relhasindex and the
+-- statistics, pg_index.indisvalid) go unnoticed, so no line may show such a column. A line
+-- also shows the names of what it refers to, which change without its rows (a table renamed
+-- under its columns): the caller starts over from a full render whenever a known key's line
+-- changes. Policies name roles, which live in a shared catalog: their lines are always
+-- rendered. $2 lists kinds whose every key is wanted, and $3 keys that are wanted if they
+-- still exist (with no line unless the row is new), to learn which rows were deleted. The
+-- last rows give each kind's count (key NULL) and the transaction ID to pass next time
+-- (kind NULL): the oldest still running, so a row written after this query, or by a
+-- transaction still open, is newer.
 -- schemactl runs each query with search_path = pg_catalog, pg_temp.
 WITH user_namespaces AS (
     SELECT oid FROM pg_namespace
      WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
 ), relations AS (
-    SELECT c.* FROM pg_class AS c WHERE c.relnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT c.oid, c.relkind, c.relpersistence, c.relam, c.reltablespace, c.relrowsecurity,
+           c.relforcerowsecurity, c.relispartition, c.reloptions, c.relpartbound,
+           c.relreplident, c.xmin
+      FROM pg_class AS c
+     WHERE c.oid >= 16384 AND c.relnamespace IN (SELECT oid FROM user_namespaces)
+), since AS (
+    SELECT $1::xid IS NULL AS everything, age($1::xid) AS age
+), fresh_defaults AS (
+    SELECT d.adrelid, d.adnum FROM pg_attrdef AS d, since AS s
+     WHERE d.oid >= 16384 AND (s.everything OR age(d.xmin) <= s.age)
 ), lines AS (
-    SELECT 'extension ' || ROW(e.extname, e.extversion, e.extnamespace::regnamespace,
-                               e.extrelocatable, e.extconfig IS NULL)::text AS line
-      FROM pg_extension AS e
+    SELECT 'extension' AS kind, e.oid::text AS key, f.fresh,
+           CASE WHEN f.fresh THEN 'extension ' || ROW(e.extname, e.extversion,
+               e.extnamespace::regnamespace, e.extrelocatable, e.extconfig IS NULL)::text END AS line
+      FROM pg_extension AS e, since AS s,
+           LATERAL (SELECT s.everything OR age(e.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'extension members ' || ROW(x.extname, count(*))::text
+    SELECT 'extension members', x.extname, true,
+           'extension members ' || ROW(x.extname, count(*))::text
       FROM pg_depend AS d JOIN pg_extension AS x ON x.oid = d.refobjid
      WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
      GROUP BY x.extname
     UNION ALL
-    SELECT 'schema ' || n.nspname FROM pg_namespace AS n
+    SELECT 'schema', n.oid::text, f.fresh, CASE WHEN f.fresh THEN 'schema ' || n.nspname END
+      FROM pg_namespace AS n, since AS s,
+           LATERAL (SELECT s.everything OR age(n.xmin) <= s.age AS fresh) AS f
      WHERE n.oid IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'relation ' || ROW(c.oid::regclass, c.relkind, c.relpersistence, c.relam,
-                              c.reltablespace, c.relrowsecurity, c.relforcerowsecurity,
-                              c.relispartition, c.reloptions, c.relpartbound, c.relreplident,
-                              CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END)::text
-      FROM relations AS c
+    SELECT 'relation', c.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'relation ' || ROW(c.oid::regclass, c.relkind, c.relpersistence,
+               c.relam, c.reltablespace, c.relrowsecurity, c.relforcerowsecurity,
+               c.relispartition, c.reloptions, c.relpartbound, c.relreplident,
+               CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END)::text END
+      FROM relations AS c, since AS s,
+           LATERAL (SELECT s.everything OR age(c.xmin) <= s.age
+                        -- CREATE OR REPLACE VIEW writes the rule, not always the relation
+                        OR (c.relkind IN ('v', 'm') AND EXISTS (
+                            SELECT FROM pg_rewrite AS r
+                             WHERE r.ev_class = c.oid AND age(r.xmin) <= s.age)) AS fresh) AS f
     UNION ALL
-    SELECT 'column ' || ROW(a.attrelid::regclass, a.attname,
-                            -- built-in types keep their OIDs in every database
-                            CASE WHEN a.atttypid < 16384 THEN a.atttypid::text
-                                 ELSE a.atttypid::regtype::text END,
-                            a.atttypmod,
-                            a.attnum, a.attnotnull, a.attidentity, a.attgenerated,
-                            a.attcollation, a.attndims, a.attislocal, a.attinhcount,
-                            pg_get_expr(ad.adbin, ad.adrelid))::text
-      FROM pg_attribute AS a
+    SELECT 'column', a.attrelid::text || '.' || a.attnum, f.fresh,
+           CASE WHEN f.fresh THEN 'column ' || ROW(a.attrelid::regclass, a.attname,
+               -- built-in types keep their OIDs in every database
+               CASE WHEN a.atttypid < 16384 THEN a.atttypid::text
+                    ELSE a.atttypid::regtype::text END,
+               a.atttypmod,
+               a.attnum, a.attnotnull, a.attidentity, a.attgenerated,
+               a.attcollation, a.attndims, a.attislocal, a.attinhcount,
+               (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef AS ad
+                 WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum))::text END
       -- An index's own attributes follow from its key, which the index line holds.
-      JOIN relations AS c ON c.oid = a.attrelid AND c.relkind NOT IN ('i', 'I')
-      LEFT JOIN pg_attrdef AS ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-     WHERE a.attnum > 0 AND NOT a.attisdropped
+      FROM relations AS c
+      -- OFFSET 0 keeps this a lookup by table (the index on attrelid), not a scan of every
+      -- table's attributes, the system catalogs' included.
+      CROSS JOIN LATERAL (SELECT a.*, a.xmin FROM pg_attribute AS a
+                           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                          OFFSET 0) AS a
+      CROSS JOIN since AS s,
+           LATERAL (SELECT s.everything OR age(a.xmin) <= s.age
+                        OR (a.attrelid, a.attnum) IN (SELECT * FROM fresh_defaults) AS fresh) AS f
+     WHERE c.relkind NOT IN ('i', 'I')
     UNION ALL
-    SELECT 'constraint ' || ROW(k.conrelid::regclass, k.contypid::regtype, k.conindid::regclass,
-                                k.confrelid::regclass, k.connamespace, k.conname, k.contype,
-                                k.condeferrable, k.condeferred, k.convalidated, k.confupdtype,
-                                k.confdeltype, k.confmatchtype, k.conislocal, k.coninhcount,
-                                k.connoinherit, k.conkey, k.confkey, k.conpfeqop, k.conexclop
-                                /*since 15: , k.confdelsetcols*/,
-                                CASE WHEN k.conbin IS NOT NULL THEN pg_get_constraintdef(k.oid) END)::text
-      FROM pg_constraint AS k
-     WHERE k.connamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'constraint', k.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'constraint ' || ROW(k.conrelid::regclass, k.contypid::regtype,
+               k.conindid::regclass, k.confrelid::regclass, k.connamespace, k.conname,
+               k.contype, k.condeferrable, k.condeferred, k.convalidated, k.confupdtype,
+               k.confdeltype, k.confmatchtype, k.conislocal, k.coninhcount, k.connoinherit,
+               k.conkey, k.confkey, k.conpfeqop, k.conexclop
+               /*since 15: , k.confdelsetcols*/,
+               CASE WHEN k.conbin IS NOT NULL THEN pg_get_constraintdef(k.oid) END)::text END
+      FROM pg_constraint AS k, since AS s,
+           LATERAL (SELECT s.everything OR age(k.xmin) <= s.age AS fresh) AS f
+     WHERE k.oid >= 16384 AND k.connamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'index ' || ROW(i.indexrelid::regclass, i.indrelid::regclass, i.indnatts,
-                           i.indnkeyatts, i.indisunique, i.indisprimary, i.indisexclusion,
-                           i.indimmediate, i.indkey, i.indcollation, i.indclass, i.indoption,
-                           CASE WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
-                                THEN pg_get_indexdef(i.indexrelid) END,
-                           c.relam /*since 15: , i.indnullsnotdistinct*/)::text
+    SELECT 'index', i.indexrelid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'index ' || ROW(i.indexrelid::regclass, i.indrelid::regclass,
+               i.indnatts, i.indnkeyatts, i.indisunique, i.indisprimary, i.indisexclusion,
+               i.indimmediate, i.indkey, i.indcollation, i.indclass, i.indoption,
+               CASE WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
+                    THEN pg_get_indexdef(i.indexrelid) END,
+               c.relam /*since 15: , i.indnullsnotdistinct*/)::text END
       FROM pg_index AS i JOIN relations AS c ON c.oid = i.indexrelid
+      CROSS JOIN since AS s,
+           LATERAL (SELECT s.everything OR age(i.xmin) <= s.age
+                        OR age(c.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'sequence ' || ROW(s.seqrelid::regclass, to_jsonb(s) - 'seqrelid')::text
+    SELECT 'sequence', s.seqrelid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'sequence '
+               || ROW(s.seqrelid::regclass, to_jsonb(s) - 'seqrelid')::text END
       FROM pg_sequence AS s JOIN relations AS c ON c.oid = s.seqrelid
+      CROSS JOIN since AS b,
+           LATERAL (SELECT b.everything OR age(s.xmin) <= b.age AS fresh) AS f
     UNION ALL
-    SELECT 'depends ' || ROW(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text
-      FROM pg_depend AS d JOIN relations AS c ON c.oid = d.objid
-     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-       AND c.relkind = 'S' AND d.deptype IN ('a', 'i')
+    SELECT 'depends', concat_ws('.', d.objid, d.refobjid, d.refobjsubid, d.deptype), f.fresh,
+           CASE WHEN f.fresh THEN 'depends '
+               || ROW(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text END
+      FROM relations AS c
+      -- OFFSET 0: looked up by sequence, not a scan of every dependency in the database
+      CROSS JOIN LATERAL (SELECT d.*, d.xmin FROM pg_depend AS d
+                           WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                             AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                          OFFSET 0) AS d
+      CROSS JOIN since AS s,
+           LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
+     WHERE c.relkind = 'S'
     UNION ALL
-    SELECT 'inherits ' || ROW(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text
+    SELECT 'inherits', h.inhrelid::text || '.' || h.inhseqno, f.fresh,
+           CASE WHEN f.fresh THEN 'inherits '
+               || ROW(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text END
       FROM pg_inherits AS h JOIN relations AS c ON c.oid = h.inhrelid
+      CROSS JOIN since AS s,
+           LATERAL (SELECT s.everything OR age(h.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'partitioned ' || ROW(p.partrelid::regclass, to_jsonb(p) - 'partrelid')::text
+    SELECT 'partitioned', p.partrelid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'partitioned '
+               || ROW(p.partrelid::regclass, to_jsonb(p) - 'partrelid')::text END
       FROM pg_partitioned_table AS p JOIN relations AS c ON c.oid = p.partrelid
+      CROSS JOIN since AS s,
+           LATERAL (SELECT s.everything OR age(p.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'type ' || ROW(t.oid::regtype, t.typbasetype::regtype,
-                          to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner}'::text[])::text
-      FROM pg_type AS t
-     WHERE t.typnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'type', t.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'type ' || ROW(t.oid::regtype, t.typbasetype::regtype,
+               to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner}'::text[])::text END
+      FROM pg_type AS t, since AS s,
+           LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
+     WHERE t.oid >= 16384 AND t.typnamespace IN (SELECT oid FROM user_namespaces)
        AND t.typcategory <> 'A'
-       AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class AS c WHERE c.oid = t.typrelid) = 'c')
+       -- a table's row type is the table's; a standalone composite type is a type
+       AND t.typrelid NOT IN (SELECT oid FROM relations WHERE relkind <> 'c')
     UNION ALL
-    SELECT 'enum label ' || ROW(e.enumtypid::regtype, e.enumsortorder, e.enumlabel)::text
+    SELECT 'enum label', e.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'enum label '
+               || ROW(e.enumtypid::regtype, e.enumsortorder, e.enumlabel)::text END
       FROM pg_enum AS e JOIN pg_type AS t ON t.oid = e.enumtypid
+      CROSS JOIN since AS s,
+           LATERAL (SELECT s.everything OR age(e.xmin) <= s.age AS fresh) AS f
      WHERE t.typnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'function ' || ROW(p.oid::regprocedure, p.prorettype::regtype,
-                              CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
-                              to_jsonb(p) - '{oid,pronamespace,prorettype,proowner}'::text[])::text
-      FROM pg_proc AS p
-     WHERE p.pronamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'function', p.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'function ' || ROW(p.oid::regprocedure, p.prorettype::regtype,
+               CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
+               to_jsonb(p) - '{oid,pronamespace,prorettype,proowner}'::text[])::text END
+      FROM pg_proc AS p, since AS s,
+           LATERAL (SELECT s.everything OR age(p.xmin) <= s.age AS fresh) AS f
+     WHERE p.oid >= 16384 AND p.pronamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'trigger ' || ROW(pg_get_triggerdef(t.oid), t.tgenabled,
-                             t.tgconstrrelid::regclass, t.tgconstrindid::regclass,
-                             to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid}'::text[])::text
+    SELECT 'trigger', t.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'trigger ' || ROW(pg_get_triggerdef(t.oid), t.tgenabled,
+               t.tgconstrrelid::regclass, t.tgconstrindid::regclass,
+               to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid}'::text[])::text END
       FROM pg_trigger AS t JOIN relations AS c ON c.oid = t.tgrelid
+      CROSS JOIN since AS s,
+           LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
      WHERE NOT t.tgisinternal
     UNION ALL
-    SELECT 'policy ' || ROW(p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive,
-                            p.polroles::regrole[], pg_get_expr(p.polqual, p.polrelid),
-                            pg_get_expr(p.polwithcheck, p.polrelid))::text
+    SELECT 'policy', p.oid::text, true,
+           'policy ' || ROW(p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive,
+               p.polroles::regrole[], pg_get_expr(p.polqual, p.polrelid),
+               pg_get_expr(p.polwithcheck, p.polrelid))::text
       FROM pg_policy AS p JOIN relations AS c ON c.oid = p.polrelid
     UNION ALL
     -- Objects that others name: renaming one changes how the model spells its users, while
     -- the OIDs those users hold stay the same.
-    SELECT 'collation ' || ROW(c.collnamespace::regnamespace, c.collname,
-                               to_jsonb(c) - '{oid,collnamespace,collowner}'::text[])::text
-      FROM pg_collation AS c WHERE c.collnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'collation', c.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'collation ' || ROW(c.collnamespace::regnamespace, c.collname,
+               to_jsonb(c) - '{oid,collnamespace,collowner}'::text[])::text END
+      FROM pg_collation AS c, since AS s,
+           LATERAL (SELECT s.everything OR age(c.xmin) <= s.age AS fresh) AS f
+     WHERE c.oid >= 16384 AND c.collnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'operator class ' || ROW(o.opcnamespace::regnamespace, o.opcname, o.opcmethod,
-                                    o.opcintype::regtype, o.opcdefault, o.opckeytype)::text
-      FROM pg_opclass AS o WHERE o.opcnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'operator class', o.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'operator class ' || ROW(o.opcnamespace::regnamespace,
+               o.opcname, o.opcmethod, o.opcintype::regtype, o.opcdefault, o.opckeytype)::text END
+      FROM pg_opclass AS o, since AS s,
+           LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
+     WHERE o.oid >= 16384 AND o.opcnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'operator family ' || ROW(o.opfnamespace::regnamespace, o.opfname, o.opfmethod)::text
-      FROM pg_opfamily AS o WHERE o.opfnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'operator family', o.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'operator family '
+               || ROW(o.opfnamespace::regnamespace, o.opfname, o.opfmethod)::text END
+      FROM pg_opfamily AS o, since AS s,
+           LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
+     WHERE o.oid >= 16384 AND o.opfnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'operator ' || ROW(o.oid::regoperator, o.oprcode::regproc)::text
-      FROM pg_operator AS o WHERE o.oprnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'operator', o.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'operator ' || ROW(o.oid::regoperator, o.oprcode::regproc)::text END
+      FROM pg_operator AS o, since AS s,
+           LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
+     WHERE o.oid >= 16384 AND o.oprnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'text search configuration ' || ROW(c.oid::regconfig, c.cfgparser)::text
-      FROM pg_ts_config AS c WHERE c.cfgnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'text search configuration', c.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'text search configuration '
+               || ROW(c.oid::regconfig, c.cfgparser)::text END
+      FROM pg_ts_config AS c, since AS s,
+           LATERAL (SELECT s.everything OR age(c.xmin) <= s.age AS fresh) AS f
+     WHERE c.oid >= 16384 AND c.cfgnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'text search dictionary ' || ROW(d.oid::regdictionary, d.dictinitoption)::text
-      FROM pg_ts_dict AS d WHERE d.dictnamespace IN (SELECT oid FROM user_namespaces)
+    SELECT 'text search dictionary', d.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN 'text search dictionary '
+               || ROW(d.oid::regdictionary, d.dictinitoption)::text END
+      FROM pg_ts_dict AS d, since AS s,
+           LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
+     WHERE d.oid >= 16384 AND d.dictnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'comment ' || ROW(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text
-      FROM pg_description AS d
-     WHERE d.objoid >= 16384 OR d.objoid IN (SELECT oid FROM user_namespaces)
+    SELECT 'comment', concat_ws('.', d.classoid, d.objoid, d.objsubid), f.fresh,
+           CASE WHEN f.fresh THEN 'comment '
+               || ROW(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text END
+      -- Built-in objects' comments are most of the catalog: reached by OID, they are skipped.
+      FROM (SELECT d.*, d.xmin FROM pg_description AS d WHERE d.objoid >= 16384
+            UNION ALL
+            SELECT d.*, d.xmin FROM pg_description AS d
+             WHERE d.objoid < 16384 AND d.objoid IN (SELECT oid FROM user_namespaces)) AS d,
+           since AS s,
+           LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
 )
-SELECT md5(coalesce(string_agg(line, E'\n' ORDER BY line COLLATE "C"), '')) AS digest FROM lines;
+SELECT kind, key, line FROM lines WHERE fresh OR kind = ANY($2) OR key = ANY($3)
+UNION ALL
+SELECT kind, NULL, count(*)::text FROM lines GROUP BY kind
+UNION ALL
+SELECT NULL, NULL, (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text;

@@ -1,0 +1,225 @@
+"""Schema digests: one value per schema state, equal when ``load_schema`` would be equal.
+
+``check`` takes a digest after every step of every round trip, so a digest must cost what
+changed since the last one, not what the whole schema holds. ``queries/fingerprint.sql``
+gives one line per catalog row of a user object, keyed by the row; a digest is the sum of the
+lines' hashes. ``SchemaDigests`` keeps the hashes from one digest to the next and asks the
+server only for the lines of rows written since (each row's ``xmin``), the number of rows of
+each kind (a deleted row leaves no line behind, only a smaller count), and whether the rows
+the last digest saw written still exist (what a down deletes is mostly what its up wrote).
+When a row that was already known renders a different line, the names other lines show may
+have changed too (a table renamed under its columns), so the digest starts over from every
+row.
+
+The converse of "equal digests, equal models" does not hold (a digest can change where the
+model does not, for example when an expression refers to an object by its OID), so a caller
+that sees two digests differ compares full models before it reports anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import weakref
+from collections.abc import Collection
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from schemactl.catalog.load import pinned, query_text
+
+# Sums of 128-bit hashes: the digest of a set of lines, whatever their order, updated line by
+# line.
+_MODULUS = 1 << 128
+
+Hashes = dict[str, dict[str, int]]  # kind -> key -> hash of the key's line
+
+
+class Digest:
+    """One schema state's digest, and what the next digest builds on.
+
+    Compares equal to another ``Digest`` exactly when the digests are equal.
+    """
+
+    __slots__ = ("_hashes", "_recent", "_since", "value")
+
+    def __init__(self, value: int, hashes: Hashes, since: str, recent: list[str]):
+        self.value = value
+        self._hashes = hashes  # never changed once made: later digests copy what they change
+        self._since = since  # rows written by this transaction ID or a later one are new
+        self._recent = recent  # keys whose lines this digest rendered
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Digest) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __str__(self) -> str:
+        return f"{self.value:032x}"
+
+
+class SchemaDigests:
+    """Digests of the database ``conn`` is connected to, each built on the one before.
+
+    The connection must only change the schema through statements this session sends: after
+    a rollback to an earlier state, ``restore`` the digest taken in it.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any]):
+        self._conn = conn
+        self._last: Digest | None = None
+
+    def take(self) -> Digest:
+        """The digest of the schema as it is now."""
+        last = self._last
+        self._last = self._from_scratch() if last is None else self._update(last)
+        return self._last
+
+    def restore(self, digest: Digest) -> None:
+        """The schema is back where ``digest`` was taken (a transaction rolled back)."""
+        self._last = digest
+
+    def _from_scratch(self) -> Digest:
+        rows = _lines(self._conn, since=None)
+        hashes: Hashes = {}
+        value = 0
+        for kind, key, line in rows.fresh:
+            line_hash = _hash(line)
+            hashes.setdefault(kind, {})[key] = line_hash
+            value += line_hash
+        return Digest(value % _MODULUS, hashes, rows.since, [])
+
+    def _update(self, last: Digest) -> Digest:
+        rows = _lines(self._conn, since=last._since, keys=last._recent)
+        fresh: Hashes = {}
+        for kind, key, line in rows.fresh:
+            fresh.setdefault(kind, {})[key] = _hash(line)
+        hashes = dict(last._hashes)
+        value = last.value
+        unsure = []
+        for kind in hashes.keys() | fresh.keys() | rows.counts.keys():
+            known = hashes.get(kind, {})
+            new = fresh.get(kind, {})
+            count = rows.counts.get(kind, 0)
+            if not new and len(known) == count:
+                continue
+            if any(known.get(key, line_hash) != line_hash for key, line_hash in new.items()):
+                return self._from_scratch()
+            merged = dict(known)
+            for key, line_hash in new.items():
+                value += line_hash - merged.get(key, 0)
+                merged[key] = line_hash
+            if len(merged) > count:
+                for key in last._recent:
+                    if key in merged and (kind, key) not in rows.present:
+                        value -= merged.pop(key)
+                if len(merged) != count:
+                    unsure.append(kind)
+            hashes[kind] = merged
+        if unsure:
+            # Rows deleted that the last digest did not see written: list every key.
+            everything = _lines(self._conn, since=last._since, kinds=unsure)
+            for kind in unsure:
+                merged = hashes[kind]
+                for key in [k for k in merged if (kind, k) not in everything.present]:
+                    value -= merged.pop(key)
+                if len(merged) != everything.counts.get(kind, 0):
+                    return self._from_scratch()  # cannot happen; never trust a guess
+        recent = [key for new in fresh.values() for key in new]
+        return Digest(value % _MODULUS, hashes, rows.since, recent)
+
+
+def fingerprint(conn: psycopg.Connection[Any]) -> str:
+    """The digest of the schema as it is now, read from every row (see ``SchemaDigests``)."""
+    return str(SchemaDigests(conn).take())
+
+
+def _hash(line: str) -> int:
+    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=16).digest())
+
+
+class _Lines:
+    """One answer of fingerprint.sql, sorted out."""
+
+    __slots__ = ("counts", "fresh", "present", "since")
+
+    def __init__(self) -> None:
+        self.fresh: list[tuple[str, str, str]] = []  # (kind, key, line) of new rows
+        self.present: set[tuple[str, str]] = set()  # (kind, key) of every row listed
+        self.counts: dict[str, int] = {}
+        self.since = ""
+
+
+def _lines(
+    conn: psycopg.Connection[Any],
+    since: str | None,
+    kinds: Collection[str] = (),
+    keys: Collection[str] = (),
+) -> _Lines:
+    """The lines of rows written by transaction ``since`` or later (every row for None), the
+    keys of every row of ``kinds`` and of those among ``keys`` that still exist."""
+    answer = _Lines()
+    for kind, key, line in _execute(conn, [since, list(kinds), list(keys)]):
+        if kind is None:
+            answer.since = line
+        elif key is None:
+            answer.counts[kind] = int(line)
+        else:
+            answer.present.add((kind, key))
+            if line is not None:
+                answer.fresh.append((kind, key, line))
+    return answer
+
+
+def _execute(conn: psycopg.Connection[Any], args: list[Any]) -> list[tuple[Any, ...]]:
+    """fingerprint.sql run as a server-side prepared statement.
+
+    It costs the server about as much to plan as to run, and check runs it hundreds of times.
+    psycopg's own prepared statements do not last: it deallocates them all after any DROP,
+    ALTER or ROLLBACK, which is every round trip. The name carries a hash of the text, so a
+    changed text never runs under an old name.
+    """
+    text = _query(conn.info.server_version)
+    name = f"schemactl_digest_{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+    prepared = _PREPARED.setdefault(conn, set())
+    execute = sql.SQL("EXECUTE {}({})").format(
+        sql.Identifier(name), sql.SQL(", ").join(sql.Literal(arg) for arg in args)
+    )
+    try:
+        return _run(conn, name, text, execute, prepared)
+    except psycopg.errors.InvalidSqlStatementName:
+        # The session dropped it (DISCARD ALL in a migration, psycopg's DEALLOCATE ALL).
+        prepared.clear()
+        return _run(conn, name, text, execute, prepared)
+
+
+def _run(
+    conn: psycopg.Connection[Any], name: str, text: str, execute: sql.Composed, prepared: set[str]
+) -> list[tuple[Any, ...]]:
+    with pinned(conn) as cur:
+        if name not in prepared:
+            cur.execute(f"PREPARE {name}(xid, text[], text[]) AS {text.rstrip().rstrip(';')}")
+            prepared.add(name)
+        # Not prepare=None: once psycopg prepares a statement of its own on this connection
+        # it sends DEALLOCATE ALL at the next DROP, taking this one with it.
+        cur.execute(execute, prepare=False)
+        return [(row["kind"], row["key"], row["line"]) for row in cur.fetchall()]
+
+
+def _query(server_version: int) -> str:
+    """fingerprint.sql with the columns of newer servers kept where this server has them."""
+
+    def keep(match: re.Match[str]) -> str:
+        return match[2] if server_version >= int(match[1]) * 10000 else ""
+
+    return _SINCE.sub(keep, query_text("fingerprint"))
+
+
+_SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")
+
+# What each connection has prepared, as far as this module knows (a session can drop them).
+_PREPARED: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[str]] = (
+    weakref.WeakKeyDictionary()
+)
