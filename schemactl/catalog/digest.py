@@ -115,8 +115,8 @@ class SchemaDigests:
                 for key in last._recent:
                     if key in merged and (kind, key) not in rows.present:
                         value -= merged.pop(key)
-                if len(merged) != count:
-                    unsure.append(kind)
+            if len(merged) != count:
+                unsure.append(kind)
             hashes[kind] = merged
         if unsure:
             # Rows deleted that the last digest did not see written: list every key.

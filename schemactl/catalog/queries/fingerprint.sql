@@ -152,7 +152,7 @@ WITH user_namespaces AS (
     UNION ALL
     SELECT 'type', t.oid::text, f.fresh,
            CASE WHEN f.fresh THEN 'type ' || ROW(t.oid::regtype, t.typbasetype::regtype,
-               to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner}'::text[])::text END
+               to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner,typacl}'::text[])::text END
       FROM pg_type AS t, since AS s,
            LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
      WHERE t.oid >= 16384 AND t.typnamespace IN (SELECT oid FROM user_namespaces)
@@ -171,7 +171,7 @@ WITH user_namespaces AS (
     SELECT 'function', p.oid::text, f.fresh,
            CASE WHEN f.fresh THEN 'function ' || ROW(p.oid::regprocedure, p.prorettype::regtype,
                CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
-               to_jsonb(p) - '{oid,pronamespace,prorettype,proowner}'::text[])::text END
+               to_jsonb(p) - '{oid,pronamespace,prorettype,proowner,proacl}'::text[])::text END
       FROM pg_proc AS p, since AS s,
            LATERAL (SELECT s.everything OR age(p.xmin) <= s.age AS fresh) AS f
      WHERE p.oid >= 16384 AND p.pronamespace IN (SELECT oid FROM user_namespaces)
@@ -238,14 +238,22 @@ WITH user_namespaces AS (
            CASE WHEN f.fresh THEN 'comment '
                || ROW(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text END
       -- Built-in objects' comments are most of the catalog: reached by OID, they are skipped.
-      FROM (SELECT d.*, d.xmin FROM pg_description AS d WHERE d.objoid >= 16384
+      -- Only objects with lines of their own: their renames are seen (statistics objects and
+      -- event triggers have none, and the model shows no comment of theirs).
+      FROM (SELECT d.*, d.xmin FROM pg_description AS d
+             WHERE d.objoid >= 16384 AND d.classoid IN (
+                 'pg_class'::regclass, 'pg_type'::regclass, 'pg_proc'::regclass,
+                 'pg_constraint'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
+                 'pg_extension'::regclass, 'pg_namespace'::regclass, 'pg_collation'::regclass,
+                 'pg_opclass'::regclass, 'pg_opfamily'::regclass, 'pg_operator'::regclass,
+                 'pg_ts_config'::regclass, 'pg_ts_dict'::regclass)
             UNION ALL
             SELECT d.*, d.xmin FROM pg_description AS d
              WHERE d.objoid < 16384 AND d.objoid IN (SELECT oid FROM user_namespaces)) AS d,
            since AS s,
            LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
 )
-SELECT kind, key, line FROM lines WHERE fresh OR kind = ANY($2) OR key = ANY($3)
+SELECT kind, key, line FROM lines WHERE fresh OR kind = ANY($2) OR key IN (SELECT unnest($3))
 UNION ALL
 SELECT kind, NULL, count(*)::text FROM lines GROUP BY kind
 UNION ALL
