@@ -26,8 +26,9 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
-from schemactl.catalog.load import pinned, query_text
+from schemactl.catalog.load import PINNED_SETTINGS, query_text
 
 # Sums of 128-bit hashes: the digest of a set of lines, whatever their order, updated line by
 # line.
@@ -174,7 +175,7 @@ def _lines(
 
 
 def _execute(conn: psycopg.Connection[Any], args: list[Any]) -> list[tuple[Any, ...]]:
-    """fingerprint.sql run as a server-side prepared statement.
+    """fingerprint.sql run as a server-side prepared statement, in one round trip.
 
     It costs the server about as much to plan as to run, and check runs it hundreds of times.
     psycopg's own prepared statements do not last: it deallocates them all after any DROP,
@@ -188,24 +189,43 @@ def _execute(conn: psycopg.Connection[Any], args: list[Any]) -> list[tuple[Any, 
         sql.Identifier(name), sql.SQL(", ").join(sql.Literal(arg) for arg in args)
     )
     try:
-        return _run(conn, name, text, execute, prepared)
+        return _run(conn, name, text, execute.as_string(conn), prepared)
     except psycopg.errors.InvalidSqlStatementName:
         # The session dropped it (DISCARD ALL in a migration, psycopg's DEALLOCATE ALL).
         prepared.clear()
-        return _run(conn, name, text, execute, prepared)
+        return _run(conn, name, text, execute.as_string(conn), prepared)
 
 
 def _run(
-    conn: psycopg.Connection[Any], name: str, text: str, execute: sql.Composed, prepared: set[str]
+    conn: psycopg.Connection[Any], name: str, text: str, execute: str, prepared: set[str]
 ) -> list[tuple[Any, ...]]:
-    with pinned(conn) as cur:
-        if name not in prepared:
-            cur.execute(f"PREPARE {name}(xid, text[], text[]) AS {text.rstrip().rstrip(';')}")
-            prepared.add(name)
-        # Not prepare=None: once psycopg prepares a statement of its own on this connection
-        # it sends DEALLOCATE ALL at the next DROP, taking this one with it.
-        cur.execute(execute, prepare=False)
-        return [(row["kind"], row["key"], row["line"]) for row in cur.fetchall()]
+    # The settings are pinned in a transaction of the digest's own, or a savepoint of the
+    # caller's, that is rolled back: what the caller had set comes back with no query to ask
+    # what it was. Simple protocol, so the statements travel together.
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        begin, end = "BEGIN", "ROLLBACK"
+    else:
+        begin = "SAVEPOINT schemactl_digest"
+        end = "ROLLBACK TO SAVEPOINT schemactl_digest; RELEASE SAVEPOINT schemactl_digest"
+    statements = [begin, _PIN, execute, end]
+    if name not in prepared:
+        statements.insert(0, f"PREPARE {name}(xid, text[], text[]) AS {text.rstrip().rstrip(';')}")
+    with conn.cursor() as cur:
+        try:
+            # Not prepare=None: once psycopg prepares a statement of its own on this
+            # connection it sends DEALLOCATE ALL at the next DROP, taking this one with it.
+            cur.execute(";\n".join(statements), prepare=False)
+        except psycopg.Error:
+            if not conn.closed and conn.info.transaction_status == TransactionStatus.INERROR:
+                conn.execute(end, prepare=False)
+            raise
+        prepared.add(name)
+        for _ in range(len(statements) - 2):
+            cur.nextset()
+        return cur.fetchall()
+
+
+_PIN = "SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PINNED_SETTINGS.items())
 
 
 def _query(server_version: int) -> str:
