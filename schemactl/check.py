@@ -136,14 +136,23 @@ def check_directory(
         report.loaded = False
         return report
     report.migrations = [(m.version, m.name) for m in migrations.migrations]
-    findings = lint(migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES)
-    if scratch is not None and options.round_trip:
+    if scratch is None or not options.round_trip:
+        findings = lint(migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES)
+        report.findings = sorted(findings, key=_order)
+        return report
+    # The lint is the client's work and the round trips mostly the server's: the lint runs
+    # while the scratch database is being created, and the first migrations applied.
+    with ThreadPoolExecutor(1, thread_name_prefix="lint") as pool:
+        linting = pool.submit(
+            lint, migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES
+        )
         with scratch() as url:
             trip = RoundTrip(url, options, on_migration)
-            findings += trip.run(migrations)
+            findings = trip.run(migrations)
             report.reruns = trip.reruns
             report.round_trip_done = True
             report.stopped_at = trip.stopped_at
+        findings += linting.result()
     report.findings = sorted(findings, key=_order)
     return report
 
