@@ -42,6 +42,7 @@ from schemactl.lint import Finding, Severity, layout_findings, lint
 from schemactl.migrations import Directive, Migration, MigrationSet, Script, load_directory
 from schemactl.replay import apply_script
 from schemactl.scratch import scratch_database
+from schemactl.statements import changes_parsing, is_client_copy
 
 # The round trip's own rule ids, which --disable and per-file directives accept too.
 ROUND_TRIP_RULES = frozenset(
@@ -355,16 +356,13 @@ class RoundTrip:
 
     def _quick(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
         """The round trip by digests alone; raises at the first surprise (see ``_one``)."""
-        _fresh_session(conn)
-        apply_script(conn, m.up)
+        _apply_quickly(conn, m.up)
         after_up = self.digests.take()
         if m.down is not None:
-            _fresh_session(conn)
-            apply_script(conn, m.down)
+            _apply_quickly(conn, m.down)
             if self.digests.take() != before.digest:
                 raise _Differs
-            _fresh_session(conn)
-            apply_script(conn, m.up)
+            _apply_quickly(conn, m.up)
             if self.digests.take() != after_up:
                 raise _Differs
         else:
@@ -465,12 +463,10 @@ class RoundTrip:
     def _rerun_rolled_back(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
         try:
             with conn.transaction(force_rollback=True):
-                _fresh_session(conn)
                 try:
-                    apply_script(conn, m.up)
                     # What a commit would check: the transaction is rolled back, never
                     # committed.
-                    conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    _apply_quickly(conn, m.up, then="SET CONSTRAINTS ALL IMMEDIATE")
                 except (MigrationFailedError, psycopg.Error):
                     return Rerun.FAILS
                 if self.digests.take() == current.digest:
@@ -609,6 +605,29 @@ class RoundTrip:
 _UP_FAILS = "the up file fails on the schema of the migrations before it"
 
 
+def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> None:
+    """``_fresh_session`` and ``apply_script`` of transactional ``script``, then ``then``, in
+    one round trip, inside the caller's transaction.
+
+    For the round trips by digests, where a failure is only noticed: the caller rolls back
+    and runs the files again one statement at a time, which is what names the statement.
+    """
+    if any(changes_parsing(s) or is_client_copy(s) for s in script.statements):
+        # One text is parsed whole before any of it runs.
+        _fresh_session(conn)
+        apply_script(conn, script)
+        if then:
+            conn.execute(then)
+        return
+    parts = [_FRESH, "SAVEPOINT schemactl_apply"]
+    parts += (statement.text for statement in script.statements)
+    parts.append("RELEASE SAVEPOINT schemactl_apply")
+    if then:
+        parts.append(then)
+    # A line comment may end a statement: the separator starts a new line.
+    conn.execute("\n;\n".join(parts).encode("utf-8"), prepare=False)
+
+
 def _fresh_session(conn: psycopg.Connection) -> None:
     """Settings as a new session has them, as each real run of a file starts.
 
@@ -616,7 +635,10 @@ def _fresh_session(conn: psycopg.Connection) -> None:
     setting kept is that a scratch database's commits need not wait for the disk.
     """
     # One round trip: the simple protocol runs all three.
-    conn.execute(b"RESET ALL; RESET ROLE; SET synchronous_commit = off", prepare=False)
+    conn.execute(_FRESH.encode(), prepare=False)
+
+
+_FRESH = "RESET ALL; RESET ROLE; SET synchronous_commit = off"
 
 
 _DOWN_FAILS = "the down file fails right after its up"

@@ -280,7 +280,7 @@ def test_an_interrupted_check_exits_130_and_leaves_no_scratch_database(
     process = start(["check", "--dir", str(directory), "--database-url", database_url], tmp_path)
 
     wait_until(lambda: scratch_databases(conn, process.pid), "the check to make its scratch")
-    wait_until(lambda: sleeping_in_scratch(conn), "the check to reach pg_sleep")
+    wait_until(lambda: sleeping_in_scratch(conn, process.pid), "the check to reach pg_sleep")
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=30)
 
@@ -289,10 +289,11 @@ def test_an_interrupted_check_exits_130_and_leaves_no_scratch_database(
     assert scratch_databases(conn, process.pid) == []
 
 
-def sleeping_in_scratch(conn) -> int:
-    """How many sessions on scratch databases are inside pg_sleep."""
+def sleeping_in_scratch(conn, pid: int) -> int:
+    """How many sessions on the scratch databases of process ``pid`` are inside pg_sleep."""
     row = conn.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'schemactl\\_scratch%'"
-        " AND state = 'active' AND query LIKE 'SELECT pg_sleep%'"
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s)"
+        " AND state = 'active' AND wait_event = 'PgSleep'",
+        [scratch_databases(conn, pid)],
     ).fetchone()
     return int(row[0])

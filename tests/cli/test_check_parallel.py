@@ -116,7 +116,7 @@ def test_an_interrupted_parallel_check_exits_130_and_leaves_no_scratch_database(
     process = start(argv, tmp_path)
 
     wait_until(lambda: len(scratch_databases(conn, process.pid)) == 2, "two scratch databases")
-    wait_until(lambda: sleeping_in_scratch(conn) == 2, "both runs to reach pg_sleep")
+    wait_until(lambda: sleeping_in_scratch(conn, process.pid) == 2, "both runs to reach pg_sleep")
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
 
