@@ -623,12 +623,26 @@ def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> 
             conn.execute(then)
         return
     parts = [_FRESH, "SAVEPOINT schemactl_apply"]
+    if not _reads_plainly(conn):
+        # The file before left the session reading text another way: the reset must take
+        # effect before this file's text is read, as in the new session a real run opens.
+        _fresh_session(conn)
+        del parts[0]
     parts += (statement.text for statement in script.statements)
     parts.append("RELEASE SAVEPOINT schemactl_apply")
     if then:
         parts.append(then)
     # A line comment may end a statement: the separator starts a new line.
     conn.execute("\n;\n".join(parts).encode("utf-8"), prepare=False)
+
+
+def _reads_plainly(conn: psycopg.Connection) -> bool:
+    """The session reads statement text as a new session does: standard strings, UTF-8."""
+    info = conn.info
+    return (
+        info.parameter_status("standard_conforming_strings") == "on"
+        and info.parameter_status("client_encoding") == "UTF8"
+    )
 
 
 def _fresh_session(conn: psycopg.Connection) -> None:

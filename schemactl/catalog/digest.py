@@ -9,7 +9,9 @@ each kind (a deleted row leaves no line behind, only a smaller count), and wheth
 the last digest saw written still exist (what a down deletes is mostly what its up wrote).
 When a row that was already known renders a different line, the names other lines show may
 have changed too (a table renamed under its columns), so the digest starts over from every
-row.
+row; so it does when built-in objects that lines name were written (a language renamed, a
+function created in pg_catalog that makes a call need its schema). A view's or SQL-bodied
+function's line is rendered again when a table it reads was written.
 
 The converse of "equal digests, equal models" does not hold (a digest can change where the
 model does not, for example when an expression refers to an object by its OID), so a caller
@@ -94,6 +96,8 @@ class SchemaDigests:
 
     def _update(self, last: Digest) -> Digest:
         rows = _lines(self._conn, since=last._since, keys=last._recent)
+        if rows.builtin_written:
+            return self._from_scratch()
         fresh: Hashes = {}
         for kind, key, line in rows.fresh:
             fresh.setdefault(kind, {})[key] = _hash(line)
@@ -144,13 +148,14 @@ def _hash(line: str) -> int:
 class _Lines:
     """One answer of fingerprint.sql, sorted out."""
 
-    __slots__ = ("counts", "fresh", "present", "since")
+    __slots__ = ("builtin_written", "counts", "fresh", "present", "since")
 
     def __init__(self) -> None:
         self.fresh: list[tuple[str, str, str]] = []  # (kind, key, line) of new rows
         self.present: set[tuple[str, str]] = set()  # (kind, key) of every row listed
         self.counts: dict[str, int] = {}
         self.since = ""
+        self.builtin_written = False  # built-in objects that user objects name were written
 
 
 def _lines(
@@ -164,7 +169,10 @@ def _lines(
     answer = _Lines()
     for kind, key, line in _execute(conn, [since, list(kinds), list(keys)]):
         if kind is None:
-            answer.since = line
+            if key == "since":
+                answer.since = line
+            else:
+                answer.builtin_written = True
         elif key is None:
             answer.counts[kind] = int(line)
         else:
@@ -209,9 +217,13 @@ def _run(
         end = "ROLLBACK TO SAVEPOINT schemactl_digest; RELEASE SAVEPOINT schemactl_digest"
     statements = [begin, _PIN, execute, end]
     if name not in prepared:
-        statements.insert(0, f"PREPARE {name}(xid, text[], text[]) AS {text.rstrip().rstrip(';')}")
+        statements.insert(2, f"PREPARE {name}(xid, text[], text[]) AS {text.rstrip().rstrip(';')}")
     with conn.cursor() as cur:
         try:
+            if conn.info.parameter_status("standard_conforming_strings") != "on":
+                # The server reads the whole text before the pin takes effect: pin first.
+                cur.execute(";\n".join(statements[:2]), prepare=False)
+                del statements[:2]
             # Not prepare=None: once psycopg prepares a statement of its own on this
             # connection it sends DEALLOCATE ALL at the next DROP, taking this one with it.
             cur.execute(";\n".join(statements), prepare=False)
@@ -220,7 +232,7 @@ def _run(
                 conn.execute(end, prepare=False)
             raise
         prepared.add(name)
-        for _ in range(len(statements) - 2):
+        for _ in range(statements.index(execute)):
             cur.nextset()
         return cur.fetchall()
 

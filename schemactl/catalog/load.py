@@ -67,6 +67,8 @@ PINNED_SETTINGS = {
     "DateStyle": "ISO, YMD",
     "IntervalStyle": "postgres",
     "plan_cache_mode": "force_generic_plan",
+    # A migration may turn it off for its session: the queries' own '\_' must mean '_'.
+    "standard_conforming_strings": "on",
 }
 _PIN = "SELECT " + ", ".join(
     f"current_setting('{name}') AS was_{n}, set_config('{name}', '{value}', true) AS now_{n}"

@@ -289,3 +289,21 @@ def test_thirty_seeded_random_steps_keep_the_digest_exact(conn):
         now = take(conn, digests)
         assert now != last, statement
         last, tables = now, after
+
+
+def test_a_view_lists_a_column_added_to_a_table_it_reads(conn):
+    # After a rename under a USING join, the view's text spells out every column of the
+    # table it joins, so adding one changes the view's line with no row of the view written.
+    execute_script(
+        conn,
+        "CREATE TABLE tt2 (a int, b int, c int); CREATE TABLE tt3 (ax int, b int, c int);"
+        " CREATE VIEW v1 AS SELECT * FROM tt2 JOIN tt3 USING (b, c);"
+        " ALTER TABLE tt3 RENAME c TO d;",
+    )
+    digests = SchemaDigests(conn)
+    before = take(conn, digests)
+
+    execute_script(conn, "ALTER TABLE tt3 ADD COLUMN e int;")
+
+    assert "tt3(ax, b, c, e)" in conn.execute("SELECT pg_get_viewdef('v1')").fetchone()[0]
+    assert take(conn, digests) != before

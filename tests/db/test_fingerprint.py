@@ -101,3 +101,23 @@ def test_a_digest_that_fails_to_prepare_leaves_the_caller_transaction_usable(con
         conn.execute("DEALLOCATE ALL")
         assert fingerprint(conn) == expected
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
+
+
+def test_a_session_reading_backslashes_as_escapes_gets_the_same_digest(conn):
+    # A migration may leave standard_conforming_strings off; the digest's own patterns
+    # ('pg\_%') must still mean what they say, or a schema named pgq would drop out.
+    execute_script(conn, "CREATE SCHEMA pgq; CREATE TABLE pgq.t (id int);")
+    expected = fingerprint(conn)
+
+    conn.execute("SET standard_conforming_strings = off")
+    try:
+        assert fingerprint(conn) == expected
+        assert load_schema(conn) == load_schema_plain(conn)
+    finally:
+        conn.execute("SET standard_conforming_strings = on")
+
+
+def load_schema_plain(conn):
+    with conn.transaction():
+        conn.execute("SET LOCAL standard_conforming_strings = on")
+        return load_schema(conn)

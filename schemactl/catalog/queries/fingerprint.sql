@@ -22,9 +22,10 @@
 -- changes. Policies name roles, which live in a shared catalog: their lines are always
 -- rendered. $2 lists kinds whose every key is wanted, and $3 keys that are wanted if they
 -- still exist (with no line unless the row is new), to learn which rows were deleted. The
--- last rows give each kind's count (key NULL) and the transaction ID to pass next time
--- (kind NULL): the oldest still running, so a row written after this query, or by a
--- transaction still open, is newer.
+-- last rows give each kind's count (key NULL), the transaction ID to pass next time (kind
+-- NULL, key 'since': the oldest still running, so a row written after this query, or by a
+-- transaction still open, is newer), and how many built-in catalog rows were written since
+-- $1, when any were (kind NULL, key 'built-in rows written').
 -- schemactl runs each query with search_path = pg_catalog, pg_temp.
 WITH user_namespaces AS (
     SELECT oid FROM pg_namespace
@@ -40,6 +41,18 @@ WITH user_namespaces AS (
 ), fresh_defaults AS (
     SELECT d.adrelid, d.adnum FROM pg_attrdef AS d, since AS s
      WHERE d.oid >= 16384 AND (s.everything OR age(d.xmin) <= s.age)
+), builtin_namespaces AS (
+    -- Temporary schemas hold nothing a user object can name.
+    SELECT oid FROM pg_namespace
+     WHERE oid NOT IN (SELECT oid FROM user_namespaces)
+       AND nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%'
+), written_relations AS (
+    -- Tables whose row or any column's row was written (views and functions read them).
+    SELECT c.oid FROM relations AS c, since AS s
+     WHERE NOT s.everything
+       AND (age(c.xmin) <= s.age
+            OR EXISTS (SELECT FROM pg_attribute AS a
+                        WHERE a.attrelid = c.oid AND age(a.xmin) <= s.age))
 ), lines AS (
     SELECT 'extension' AS kind, e.oid::text AS key, f.fresh,
            CASE WHEN f.fresh THEN 'extension ' || ROW(e.extname, e.extversion,
@@ -65,10 +78,19 @@ WITH user_namespaces AS (
                CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END)::text END
       FROM relations AS c, since AS s,
            LATERAL (SELECT s.everything OR age(c.xmin) <= s.age
-                        -- CREATE OR REPLACE VIEW writes the rule, not always the relation
+                        -- CREATE OR REPLACE VIEW writes the rule, not always the relation;
+                        -- and the query's text lists what the tables it reads have (a column
+                        -- added can change its alias lists)
                         OR (c.relkind IN ('v', 'm') AND EXISTS (
                             SELECT FROM pg_rewrite AS r
-                             WHERE r.ev_class = c.oid AND age(r.xmin) <= s.age)) AS fresh) AS f
+                             WHERE r.ev_class = c.oid
+                               AND (age(r.xmin) <= s.age OR EXISTS (
+                                   SELECT FROM written_relations AS w
+                                    WHERE w.oid IN (SELECT d.refobjid FROM pg_depend AS d
+                                                     WHERE d.classid = 'pg_rewrite'::regclass
+                                                       AND d.objid = r.oid
+                                                       AND d.refclassid = 'pg_class'::regclass)))))
+                    AS fresh) AS f
     UNION ALL
     SELECT 'column', a.attrelid::text || '.' || a.attnum, f.fresh,
            CASE WHEN f.fresh THEN 'column ' || ROW(a.attrelid::regclass, a.attname,
@@ -173,7 +195,15 @@ WITH user_namespaces AS (
                CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
                to_jsonb(p) - '{oid,pronamespace,prorettype,proowner,proacl}'::text[])::text END
       FROM pg_proc AS p, since AS s,
-           LATERAL (SELECT s.everything OR age(p.xmin) <= s.age AS fresh) AS f
+           LATERAL (SELECT s.everything OR age(p.xmin) <= s.age
+                        -- a SQL-standard body is deparsed like a view's query
+                        OR (p.prosqlbody IS NOT NULL AND EXISTS (
+                            SELECT FROM written_relations AS w
+                             WHERE w.oid IN (SELECT d.refobjid FROM pg_depend AS d
+                                              WHERE d.classid = 'pg_proc'::regclass
+                                                AND d.objid = p.oid
+                                                AND d.refclassid = 'pg_class'::regclass)))
+                    AS fresh) AS f
      WHERE p.oid >= 16384 AND p.pronamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
     SELECT 'trigger', t.oid::text, f.fresh,
@@ -257,4 +287,39 @@ SELECT kind, key, line FROM lines WHERE fresh OR kind = ANY($2) OR key IN (SELEC
 UNION ALL
 SELECT kind, NULL, count(*)::text FROM lines GROUP BY kind
 UNION ALL
-SELECT NULL, NULL, (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text;
+SELECT NULL, 'since', (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text
+UNION ALL
+-- Built-in objects that user objects name, written since: a language renamed, a function
+-- created in pg_catalog that makes a call need its schema. Lines show them without their rows
+-- being written, so the caller starts over from a full render.
+SELECT NULL, 'built-in rows written', n::text
+  FROM since AS s,
+       LATERAL (SELECT (SELECT count(*) FROM pg_proc AS p
+                         WHERE age(p.xmin) <= s.age
+                           AND p.pronamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_type AS t
+                         WHERE age(t.xmin) <= s.age
+                           AND t.typnamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_operator AS o
+                         WHERE age(o.xmin) <= s.age
+                           AND o.oprnamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_collation AS o
+                         WHERE age(o.xmin) <= s.age
+                           AND o.collnamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_opclass AS o
+                         WHERE age(o.xmin) <= s.age
+                           AND o.opcnamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_opfamily AS o
+                         WHERE age(o.xmin) <= s.age
+                           AND o.opfnamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_ts_config AS o
+                         WHERE age(o.xmin) <= s.age
+                           AND o.cfgnamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_ts_dict AS o
+                         WHERE age(o.xmin) <= s.age
+                           AND o.dictnamespace IN (SELECT oid FROM builtin_namespaces))
+                     + (SELECT count(*) FROM pg_language AS o WHERE age(o.xmin) <= s.age)
+                     + (SELECT count(*) FROM pg_namespace AS o
+                         WHERE age(o.xmin) <= s.age
+                           AND o.oid IN (SELECT oid FROM builtin_namespaces)) AS n) AS written
+ WHERE NOT s.everything AND n > 0;
