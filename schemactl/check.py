@@ -279,7 +279,7 @@ class RoundTrip:
         in reverse. Sets ``abandoned`` when an earlier up fails (its own run reports that)."""
         with db.connect(self.url, purpose="check") as conn:
             # psycopg deallocates every statement it prepared after each DROP, ALTER or
-            # ROLLBACK, and with them the digest statement (catalog.load._prepared_row).
+            # ROLLBACK, and with them the digest statement (catalog.digest._execute).
             conn.prepare_threshold = None
             self.digests = SchemaDigests(conn)
             empty = _State(self.digests.take(), load_schema(conn))
