@@ -42,7 +42,7 @@ from schemactl.lint import Finding, Severity, layout_findings, lint
 from schemactl.migrations import Directive, Migration, MigrationSet, Script, load_directory
 from schemactl.replay import apply_script
 from schemactl.scratch import scratch_database
-from schemactl.statements import changes_parsing, is_client_copy
+from schemactl.statements import SEPARATOR, changes_parsing, is_client_copy
 
 # The round trip's own rule ids, which --disable and per-file directives accept too.
 ROUND_TRIP_RULES = frozenset(
@@ -623,7 +623,7 @@ def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> 
             conn.execute(then)
         return
     parts = [_FRESH, "SAVEPOINT schemactl_apply"]
-    if not _reads_plainly(conn):
+    if not db.reads_plainly(conn):
         # The file before left the session reading text another way: the reset must take
         # effect before this file's text is read, as in the new session a real run opens.
         _fresh_session(conn)
@@ -632,17 +632,7 @@ def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> 
     parts.append("RELEASE SAVEPOINT schemactl_apply")
     if then:
         parts.append(then)
-    # A line comment may end a statement: the separator starts a new line.
-    conn.execute("\n;\n".join(parts).encode("utf-8"), prepare=False)
-
-
-def _reads_plainly(conn: psycopg.Connection) -> bool:
-    """The session reads statement text as a new session does: standard strings, UTF-8."""
-    info = conn.info
-    return (
-        info.parameter_status("standard_conforming_strings") == "on"
-        and info.parameter_status("client_encoding") == "UTF8"
-    )
+    conn.execute(SEPARATOR.join(parts).encode("utf-8"), prepare=False)
 
 
 def _fresh_session(conn: psycopg.Connection) -> None:

@@ -22,6 +22,19 @@ CONNECT_TIMEOUT_SECONDS = 10
 LOCK_POLL_SECONDS = 0.2
 
 
+def reads_plainly(conn: psycopg.Connection) -> bool:
+    """The session reads statement text as ``connect`` set it up: standard strings, UTF-8.
+
+    A statement the session ran (SET standard_conforming_strings, SET client_encoding) can
+    change either until the session is reset; the server reports both as they change.
+    """
+    info = conn.info
+    return (
+        info.parameter_status("standard_conforming_strings") == "on"
+        and info.parameter_status("client_encoding") == "UTF8"
+    )
+
+
 def connect(url: str | None, *, purpose: str = "") -> psycopg.Connection:
     """An autocommit connection to ``url`` (libpq's PG* variables fill what it omits).
 

@@ -28,13 +28,9 @@ from schemactl.errors import (
 from schemactl.ledger import Entry, LedgerTable
 from schemactl.migrations import Migration, Script
 from schemactl.plan import Direction, Plan, Step
-from schemactl.statements import Statement, changes_parsing
+from schemactl.statements import SEPARATOR, Statement, changes_parsing
 
 LOCK_NOT_AVAILABLE = "55P03"
-
-# Statements are joined with the semicolon on a line of its own, so that a statement ending in
-# a line comment cannot swallow it.
-_SEPARATOR = "\n;\n"
 
 
 @dataclass(frozen=True)
@@ -324,14 +320,14 @@ class _OneQuery:
 
 
 def _joined(statements: tuple[Statement, ...], closing: str) -> _OneQuery:
-    parts = ["BEGIN", _SEPARATOR]
+    parts = ["BEGIN", SEPARATOR]
     offsets = []
-    length = len("BEGIN") + len(_SEPARATOR)
+    length = len("BEGIN") + len(SEPARATOR)
     for statement in statements:
         offsets.append(length)
-        parts += (statement.text, _SEPARATOR)
-        length += len(statement.text) + len(_SEPARATOR)
-    parts += (closing, _SEPARATOR, "COMMIT")
+        parts += (statement.text, SEPARATOR)
+        length += len(statement.text) + len(SEPARATOR)
+    parts += (closing, SEPARATOR, "COMMIT")
     return _OneQuery("".join(parts), tuple(offsets), length)
 
 

@@ -395,6 +395,11 @@ def is_client_copy(statement: Statement) -> bool:
     return normalized.startswith("copy ") and _CLIENT_COPY.search(normalized) is not None
 
 
+# Statements sent as one query are joined with the semicolon on a line of its own, so that a
+# statement ending in a line comment cannot swallow it.
+SEPARATOR = "\n;\n"
+
+
 # Settings that change how the server reads the text of the statements after them.
 _PARSING_SETTINGS = frozenset({"standard_conforming_strings", "backslash_quote", "client_encoding"})
 

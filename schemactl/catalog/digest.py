@@ -30,6 +30,7 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
+from schemactl import db
 from schemactl.catalog.load import PINNED_SETTINGS, query_text
 
 # Sums of 128-bit hashes: the digest of a set of lines, whatever their order, updated line by
@@ -220,7 +221,7 @@ def _run(
         statements.insert(2, f"PREPARE {name}(xid, text[], text[]) AS {text.rstrip().rstrip(';')}")
     with conn.cursor() as cur:
         try:
-            if conn.info.parameter_status("standard_conforming_strings") != "on":
+            if not db.reads_plainly(conn):
                 # The server reads the whole text before the pin takes effect: pin first.
                 cur.execute(";\n".join(statements[:2]), prepare=False)
                 del statements[:2]
