@@ -27,7 +27,6 @@ from pathlib import Path
 
 import psycopg
 
-from schemactl import db
 from schemactl.catalog.digest import Digest, SchemaDigests
 from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
@@ -38,11 +37,12 @@ from schemactl.errors import (
     ScratchUnavailableError,
     UsageError,
 )
+from schemactl.files.migrations import Directive, Migration, MigrationSet, Script, load_directory
+from schemactl.files.statements import SEPARATOR, changes_parsing, is_client_copy
 from schemactl.lint import Finding, Severity, layout_findings, lint
-from schemactl.migrations import Directive, Migration, MigrationSet, Script, load_directory
 from schemactl.replay import apply_script
+from schemactl.run import db
 from schemactl.scratch import scratch_database
-from schemactl.statements import SEPARATOR, changes_parsing, is_client_copy
 
 # The round trip's own rule ids, which --disable and per-file directives accept too.
 ROUND_TRIP_RULES = frozenset(

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 
-from schemactl import db, ledger
 from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.config import Settings
@@ -24,9 +23,10 @@ from schemactl.diff import Change, diff_models, suggest_sql
 from schemactl.dsn import describe
 from schemactl.errors import SnapshotError, UsageError
 from schemactl.expected import expected_schema, of_versions, through
-from schemactl.ledger import LedgerTable
-from schemactl.migrations import Migration, Script, load_directory
+from schemactl.files.migrations import Migration, Script, load_directory
 from schemactl.replay import apply_script
+from schemactl.run import db, ledger
+from schemactl.run.ledger import LedgerTable
 from schemactl.scratch import open_scratch
 
 _URL = re.compile(r"^(postgres(ql)?://|\S+=)", re.I)

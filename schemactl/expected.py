@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from schemactl import db
 from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.errors import UsageError
-from schemactl.migrations import Migration, MigrationSet
+from schemactl.files.migrations import Migration, MigrationSet
 from schemactl.replay import apply_ups
+from schemactl.run import db
 
 
 def through(migrations: MigrationSet, to: int | None) -> list[Migration]:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from schemactl import db, ledger
 from schemactl.config import Settings
 from schemactl.errors import ConfigError, RefusedError, UsageError
-from schemactl.ledger import LedgerTable
-from schemactl.migrations import MigrationSet, load_directory, next_file_names
-from schemactl.plan import (
+from schemactl.files.migrations import MigrationSet, load_directory, next_file_names
+from schemactl.run import db, ledger
+from schemactl.run.ledger import LedgerTable
+from schemactl.run.plan import (
     LedgerRow,
     Overrides,
     Plan,
@@ -37,7 +37,7 @@ from schemactl.plan import (
 
 if TYPE_CHECKING:
     # The runner is imported when there is something to run: a no-op run never needs it.
-    from schemactl.runner import Event, StepResult
+    from schemactl.run.runner import Event, StepResult
 
 LockWaitCallback = Callable[[db.LockHolder | None], None]
 
@@ -144,7 +144,7 @@ def _run(
         )
         results = []
         if plan.steps:
-            from schemactl.runner import Runner
+            from schemactl.run.runner import Runner
 
             runner = Runner(conn, table, retries=settings.retries, on_event=hooks.on_event)
             results = runner.run(plan)
@@ -247,7 +247,7 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
     its ledger row: it was undone by hand, or its files are gone for good) or ``accept``
     (record the current file's checksum for a modified migration).
     """
-    from schemactl.runner import entry_for
+    from schemactl.run.runner import entry_for
 
     migrations = load_directory(settings.dir)
     with _locked(settings, "repair", hooks.on_lock_wait) as (conn, table):

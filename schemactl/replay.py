@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import psycopg
 
-from schemactl.migrations import Migration, Script
-from schemactl.runner import commit_failure, failure
+from schemactl.files.migrations import Migration, Script
+from schemactl.run.runner import commit_failure, failure
 
 
 def apply_script(conn: psycopg.Connection, script: Script) -> None:

@@ -28,9 +28,9 @@ from urllib.parse import quote
 import psycopg
 from psycopg import conninfo, sql
 
-from schemactl.db import connect
 from schemactl.dsn import describe
 from schemactl.errors import ConnectionFailedError, ScratchUnavailableError, UsageError
+from schemactl.run.db import connect
 
 SCRATCH_PREFIX = "schemactl_scratch_"
 MODES = ("auto", "server", "embedded")

@@ -30,8 +30,8 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from schemactl import db
 from schemactl.catalog.load import PINNED_SETTINGS, query_text
+from schemactl.run import db
 
 # Sums of 128-bit hashes: the digest of a set of lines, whatever their order, updated line by
 # line.

@@ -11,7 +11,7 @@ import typer
 from schemactl.cli import options as o
 
 if TYPE_CHECKING:
-    from schemactl.migrations import Migration
+    from schemactl.files.migrations import Migration
 
 
 def check(

@@ -49,7 +49,7 @@ def up(
 ) -> None:
     """Apply pending migrations in order, each in one transaction with its ledger row."""
     from schemactl import config, operations
-    from schemactl.plan import Overrides
+    from schemactl.run.plan import Overrides
 
     settings = config.resolve(
         o.connection_flags(
@@ -96,7 +96,7 @@ def down(
     """Roll back the newest migration, the newest N, down to a version, or all."""
     from schemactl import config, operations
     from schemactl.errors import UsageError
-    from schemactl.plan import Overrides
+    from schemactl.run.plan import Overrides
 
     if all_ and to is not None:
         raise UsageError("--all and --to cannot be combined")

@@ -12,14 +12,14 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from schemactl.files.migrations import Migration, MigrationSet, Script
+from schemactl.files.statements import Statement
 from schemactl.lint.alter import AlterTable, alter_table
 from schemactl.lint.columns import ColumnDef, create_table_body
 from schemactl.lint.findings import Finding, Rule
 from schemactl.lint.heads import RELATIONS, Kind
 from schemactl.lint.objects import Change, Effect, effects
 from schemactl.lint.words import ObjectName, Words, words_of
-from schemactl.migrations import Migration, MigrationSet, Script
-from schemactl.statements import Statement
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Directory problems (what ``load_directory`` refuses) as findings with stable rule ids.
 
 ``load_directory`` reports each problem as a sentence; this module recognises the sentences
-``schemactl.migrations`` writes, by their key phrases, and falls back to ``invalid-file`` for
+``schemactl.files.migrations`` writes, by their key phrases, and falls back to ``invalid-file`` for
 any it does not know, so a new kind of problem is still reported, only less precisely.
 """
 

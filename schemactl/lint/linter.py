@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from schemactl.errors import UsageError
+from schemactl.files.migrations import MigrationSet
 from schemactl.lint.context import LintContext
 from schemactl.lint.findings import Finding
 from schemactl.lint.registry import CHECKS, LAYOUT_RULE_IDS, LINT_RULE_IDS
-from schemactl.migrations import MigrationSet
 
 
 def lint(

@@ -13,10 +13,10 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from schemactl.files.statements import Statement, UnterminatedError, split_statements
 from schemactl.lint.alter import Action, ActionKind, alter_table
 from schemactl.lint.heads import Head, Kind, head
 from schemactl.lint.words import ObjectName, Words, object_name, words_of, words_of_text
-from schemactl.statements import Statement, UnterminatedError, split_statements
 
 
 class Change(enum.StrEnum):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from schemactl.files.migrations import MigrationSet, Script
 from schemactl.lint.heads import Kind
 from schemactl.lint.objects import Change, Effect, effects
-from schemactl.migrations import MigrationSet, Script
 
 
 def among(effect: Effect, others: Iterable[Effect]) -> bool:

@@ -1,6 +1,6 @@
 """A statement as the rules read it: its significant tokens, and object names read from them.
 
-Built on the same lexer that splits files (``schemactl.statements.tokenize``), so a keyword
+Built on the same lexer that splits files (``schemactl.files.statements.tokenize``), so a keyword
 inside a string, a quoted identifier or a dollar-quoted body is never mistaken for SQL. Unquoted
 words are compared lower-cased; quoted identifiers keep their exact spelling and are never
 keywords.
@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from schemactl.statements import Statement, TokenKind, UnterminatedError, tokenize
+from schemactl.files.statements import Statement, TokenKind, UnterminatedError, tokenize
 
 _IDENT_KINDS = (TokenKind.WORD, TokenKind.QUOTED_IDENT)
 _DOLLAR_TAG = re.compile(r"^\$[^$]*\$")

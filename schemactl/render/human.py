@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from schemactl.db import LockHolder
 from schemactl.dsn import mask
 from schemactl.operations import RepairResult, RunResult, StatusReport
-from schemactl.plan import Direction, Plan, State, VersionStatus
 from schemactl.render.terminal import Terminal
+from schemactl.run.db import LockHolder
+from schemactl.run.plan import Direction, Plan, State, VersionStatus
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from schemactl.runner import Event
+    from schemactl.run.runner import Event
 
 STATE_STYLES = {
     State.APPLIED: "green",
@@ -42,7 +42,7 @@ class RunProgress:
 
     def __call__(self, event: Event) -> None:
         # Events exist only once something runs; a no-op run never imports the runner.
-        from schemactl.runner import (
+        from schemactl.run.runner import (
             MigrationFailed,
             MigrationFinished,
             MigrationStarted,

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from schemactl.operations import RunResult, StatusReport
-from schemactl.plan import VersionStatus
+from schemactl.run.plan import VersionStatus
 
 
 def dumps(value: Any) -> str:

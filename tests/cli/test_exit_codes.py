@@ -6,8 +6,9 @@ import psycopg
 import pytest
 
 import schemactl
-from schemactl import db, operations
+from schemactl import operations
 from schemactl.errors import ExitCode
+from schemactl.run import db
 from tests.cli.conftest import invoke, relation_exists
 from tests.conftest import url_for
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from schemactl import ledger
 from schemactl.errors import ConfigError
-from schemactl.ledger import Entry, LedgerTable
+from schemactl.run import ledger
+from schemactl.run.ledger import Entry, LedgerTable
 
 ENTRY = Entry(1, "users", "c" * 64, "d" * 64, ["create table users ( id int )"])
 

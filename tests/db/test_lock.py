@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from schemactl import db
 from schemactl.errors import ConfigError, ConnectionFailedError, ExitCode, LockTimeoutError
+from schemactl.run import db
 from tests.conftest import url_for
 
 KEY = db.lock_key("public.schemactl_migrations")

@@ -10,17 +10,17 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from schemactl import ledger, simple_query
 from schemactl.errors import (
     InterruptedRunError,
     MigrationFailedError,
     RefusedError,
     SchemactlError,
 )
-from schemactl.ledger import LedgerTable
-from schemactl.migrations import MigrationSet, load_directory
-from schemactl.plan import Direction, Plan, Step
-from schemactl.runner import (
+from schemactl.files.migrations import MigrationSet, load_directory
+from schemactl.run import ledger, simple_query
+from schemactl.run.ledger import LedgerTable
+from schemactl.run.plan import Direction, Plan, Step
+from schemactl.run.runner import (
     MigrationFailed,
     MigrationFinished,
     MigrationStarted,

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from schemactl import operations
-from schemactl.migrations import Migration, load_directory
+from schemactl.files.migrations import Migration, load_directory
 from tests.sets.conftest import (
     SET_NAMES,
     SQL_ROOT,

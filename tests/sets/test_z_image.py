@@ -19,7 +19,7 @@ from psycopg import errors
 from psycopg.types.json import Jsonb
 
 from schemactl import operations
-from schemactl.migrations import Directive, load_directory
+from schemactl.files.migrations import Directive, load_directory
 from tests.sets.conftest import (
     SQL_ROOT,
     catalog_snapshot,

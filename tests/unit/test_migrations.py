@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from schemactl.errors import MigrationFileError, UsageError
-from schemactl.migrations import Directive, load_directory, next_file_names
+from schemactl.files.migrations import Directive, load_directory, next_file_names
 
 
 def write(directory: Path, files: dict[str, str | bytes]) -> Path:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from schemactl.errors import RefusedError, UsageError
-from schemactl.migrations import MigrationSet, load_directory
-from schemactl.plan import (
+from schemactl.files.migrations import MigrationSet, load_directory
+from schemactl.run.plan import (
     Direction,
     LedgerRow,
     Overrides,

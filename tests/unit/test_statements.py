@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemactl.statements import (
+from schemactl.files.statements import (
     UnterminatedError,
     changes_parsing,
     checksum,

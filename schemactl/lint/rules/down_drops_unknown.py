@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from schemactl.files.migrations import Migration, Script
 from schemactl.lint.columns import SERIAL_TYPES
 from schemactl.lint.context import LintContext, Located
 from schemactl.lint.findings import Finding, Rule, Severity
@@ -12,7 +13,6 @@ from schemactl.lint.heads import RELATIONS, Kind
 from schemactl.lint.objects import Change, Effect, creates_unnamed_index
 from schemactl.lint.reversal import among, made_by
 from schemactl.lint.words import words_of
-from schemactl.migrations import Migration, Script
 
 RULE = Rule(
     id="down-drops-unknown",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemactl.files.migrations import Migration
 from schemactl.lint.context import LintContext
 from schemactl.lint.findings import Finding, Rule, Severity
 from schemactl.lint.heads import RELATIONS, Kind
 from schemactl.lint.objects import Effect
 from schemactl.lint.reversal import among, new_objects, removed_by
-from schemactl.migrations import Migration
 
 RULE = Rule(
     id="down-leaves-object",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemactl.files.statements import TokenKind
 from schemactl.lint.context import LintContext, Located
 from schemactl.lint.findings import Finding, Rule, Severity
 from schemactl.lint.heads import Kind
 from schemactl.lint.objects import Change
 from schemactl.lint.words import Words
-from schemactl.statements import TokenKind
 
 RULE = Rule(
     id="missing-extension",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from schemactl.files.migrations import load_directory
 from schemactl.lint import Finding, lint
-from schemactl.migrations import load_directory
 from tests.conftest import MigrationSpec, write_migrations
 
 LintSpec = Callable[..., list[Finding]]

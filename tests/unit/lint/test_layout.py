@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from schemactl.errors import FileProblem, MigrationFileError
+from schemactl.files.migrations import load_directory
 from schemactl.lint import RULES, Severity, layout_findings
-from schemactl.migrations import load_directory
 
 
 def write(directory: Path, files: dict[str, str | bytes]) -> Path:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from schemactl.errors import UsageError
+from schemactl.files.migrations import load_directory
 from schemactl.lint import RULES, Finding, Rule, Severity, lint
 from schemactl.lint.registry import CHECKS, LAYOUT_RULE_IDS, LINT_RULE_IDS
-from schemactl.migrations import load_directory
 from tests.unit.lint.test_rules import USERS, on_users
 
 SETS = Path(__file__).resolve().parents[3] / "sql"

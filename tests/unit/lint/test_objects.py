@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from schemactl.files.statements import split_statements
 from schemactl.lint.objects import effects
-from schemactl.statements import split_statements
 
 
 def effects_of(sql: str) -> list[tuple[str, str, tuple[str, str], bool]]:

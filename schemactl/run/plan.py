@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from schemactl.errors import RefusedError, UsageError
-from schemactl.migrations import Migration, MigrationSet
+from schemactl.files.migrations import Migration, MigrationSet
 
 
 # The two records made once per version on every run are named tuples: creating a frozen

@@ -18,17 +18,17 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
-from schemactl import ledger, simple_query
 from schemactl.errors import (
     InterruptedRunError,
     MigrationFailedError,
     RefusedError,
     SchemactlError,
 )
-from schemactl.ledger import Entry, LedgerTable
-from schemactl.migrations import Migration, Script
-from schemactl.plan import Direction, Plan, Step
-from schemactl.statements import SEPARATOR, Statement, changes_parsing
+from schemactl.files.migrations import Migration, Script
+from schemactl.files.statements import SEPARATOR, Statement, changes_parsing
+from schemactl.run import ledger, simple_query
+from schemactl.run.ledger import Entry, LedgerTable
+from schemactl.run.plan import Direction, Plan, Step
 
 LOCK_NOT_AVAILABLE = "55P03"
 

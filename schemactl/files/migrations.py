@@ -25,7 +25,7 @@ from schemactl.errors import FileProblem, MigrationFileError, UsageError
 
 if TYPE_CHECKING:
     # The lexer is imported on first split: a no-op run over unchanged files splits nothing.
-    from schemactl.statements import Statement
+    from schemactl.files.statements import Statement
 
 FILE_NAME = re.compile(
     r"^(?P<version>[0-9]+)_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?P<dir>up|down)\.sql$"
@@ -75,7 +75,7 @@ class Script:
 
     @cached_property
     def _split(self) -> tuple[tuple[Statement, ...], tuple[FileProblem, ...]]:
-        from schemactl.statements import UnterminatedError, split_statements
+        from schemactl.files.statements import UnterminatedError, split_statements
 
         if self.read_problems:
             return (), self.read_problems
@@ -104,7 +104,7 @@ class Script:
 
     @cached_property
     def checksum(self) -> str:
-        from schemactl.statements import checksum
+        from schemactl.files.statements import checksum
 
         return checksum(list(self.statements))
 
@@ -362,7 +362,7 @@ def _directives(
     if not _DIRECTIVE_ANYWHERE.search(text):
         return frozenset(), frozenset()
     leading_lines = set()
-    from schemactl.statements import leading_comments
+    from schemactl.files.statements import leading_comments
 
     for line, comment in leading_comments(text):
         match = _DIRECTIVE.match(comment)
@@ -390,7 +390,7 @@ def _directives(
 
 
 def _check_statements(path: Path, statements: list[Statement], problems: list[FileProblem]) -> None:
-    from schemactl.statements import is_client_copy, is_transaction_control
+    from schemactl.files.statements import is_client_copy, is_transaction_control
 
     for statement in statements:
         if is_client_copy(statement):

@@ -17,7 +17,7 @@ from psycopg import sql
 
 from schemactl import __version__
 from schemactl.errors import ConfigError
-from schemactl.plan import LedgerRow
+from schemactl.run.plan import LedgerRow
 
 DEFAULT_TABLE = "public.schemactl_migrations"
 
