@@ -28,12 +28,18 @@ class SchemactlError(Exception):
     """Root of every error schemactl reports to a user (never a bug)."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
+    # The server's SQLSTATE, for errors that one failed statement caused; ``--json`` reports it.
+    sqlstate: str | None = None
 
     def __init__(self, message: str, *, detail: str | None = None, hint: str | None = None):
         super().__init__(message)
         self.message = message
         self.detail = detail
         self.hint = hint
+
+    def location(self) -> tuple[Path | None, int | None]:
+        """The file and line the error is about, when it is about one place (for ``--json``)."""
+        return None, None
 
 
 class UsageError(SchemactlError):
@@ -71,6 +77,11 @@ class MigrationFileError(UsageError):
             hint=hint or "fix the files listed; nothing was applied",
         )
         self.problems = problems
+
+    def location(self) -> tuple[Path | None, int | None]:
+        if len(self.problems) == 1:
+            return self.problems[0].path, self.problems[0].line
+        return None, None
 
 
 class ConnectionFailedError(SchemactlError):
@@ -110,6 +121,9 @@ class MigrationFailedError(SchemactlError):
         self.sqlstate = sqlstate
         self.dirty = dirty
 
+    def location(self) -> tuple[Path | None, int | None]:
+        return self.path, self.line
+
 
 class RefusedError(SchemactlError):
     """The ledger's state forbids the run (dirty, modified, missing, out of order)."""
@@ -131,3 +145,27 @@ class ScratchUnavailableError(SchemactlError):
     """No throwaway database could be made (no CREATEDB, no PostgreSQL binaries, ...)."""
 
     exit_code = ExitCode.ENVIRONMENT
+
+
+class RunLockLostError(SchemactlError):
+    """The session holding the run lock ended while the run went on."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class ReadOnlyError(SchemactlError):
+    """The database accepts no writes here (a standby, or read-only sessions)."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class LedgerAccessError(SchemactlError):
+    """The ledger table cannot be read or written: a missing privilege, a lock held too long,
+    a lost connection."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class LedgerStateError(RefusedError):
+    """The ledger does not hold what schemactl wrote there (rows edited or corrupted, another
+    ledger beside it)."""

@@ -2,7 +2,8 @@
 
 Commands raise; ``SchemactlGroup.invoke`` turns a SchemactlError into one masked message and
 its exit code, Ctrl-C into 130, and anything else (a bug) into a traceback without locals and
-exit 70. Nothing heavy is imported here, so ``--help`` and ``--version`` stay fast.
+exit 70. A command given ``--json`` also prints the error as one JSON document on stdout.
+Nothing heavy is imported here, so ``--help`` and ``--version`` stay fast.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO, cast
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from schemactl import __version__
 
@@ -25,6 +26,11 @@ from schemactl import __version__
 # beyond this module; a test holds them equal to ExitCode.
 USAGE_EXIT = 2
 INTERRUPTED_EXIT = 130
+
+# ctx.meta keys (one dict shared by the root's and the command's contexts): whether the
+# command's stdout is to be one JSON document, and whether the command wrote to it.
+JSON_WANTED = "schemactl.json"
+STDOUT_WRITTEN = "schemactl.stdout_written"
 
 
 @contextmanager
@@ -40,30 +46,126 @@ def exit_codes(ctx: Any) -> Iterator[None]:
         if ctx.meta.get("schemactl.debug"):
             sys.stderr.write(mask(traceback.format_exc()))
         Terminal().error(error.message, error.detail, error.hint)
+        if _json_pending(ctx):
+            from schemactl.render import json as render_json
+
+            _print_json(render_json.schemactl_error(error))
         raise typer.Exit(int(error.exit_code)) from None
     except KeyboardInterrupt:
-        Terminal().error(
-            "interrupted",
-            None,
+        message = "interrupted"
+        hint = (
             "nothing was half-applied: the running migration rolled back "
-            "(or, for a no-transaction file, is marked dirty)",
+            "(or, for a no-transaction file, is marked dirty)"
         )
+        Terminal().error(message, None, hint)
+        if _json_pending(ctx):
+            from schemactl.render import json as render_json
+
+            _print_json(render_json.error(message, ExitCode.INTERRUPTED, hint=hint))
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except Exception as exc:
         if _is_cli_signal(exc):
+            if _json_pending(ctx):
+                _print_cli_error(exc)
             raise
         sys.stderr.write(mask(traceback.format_exc()))
-        Terminal().error(
-            "internal error (a bug in schemactl)",
-            None,
-            "please report it with the traceback above",
-        )
+        message = "internal error (a bug in schemactl)"
+        Terminal().error(message, None, "please report it with the traceback above")
+        if _json_pending(ctx):
+            from schemactl.render import json as render_json
+
+            _print_json(
+                render_json.error(
+                    message,
+                    ExitCode.INTERNAL,
+                    detail="".join(traceback.format_exception_only(exc)).strip(),
+                    hint="please report it with the traceback printed on stderr",
+                )
+            )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
 def _is_cli_signal(exc: Exception) -> bool:
     """Exit, Abort and usage errors belong to the CLI framework (typer vendors click)."""
     return type(exc).__module__.split(".")[0] in ("typer", "click")
+
+
+def _json_pending(ctx: Any) -> bool:
+    """Whether the command was given --json and its stdout is still empty.
+
+    A command prints its result last, so only Ctrl-C or a bug can end it after that; its
+    stdout then keeps the result alone, and stderr and the exit code tell the failure.
+    """
+    return bool(ctx.meta.get(JSON_WANTED)) and not ctx.meta.get(STDOUT_WRITTEN)
+
+
+def _print_cli_error(exc: Exception) -> None:
+    """A usage error or an abort from the CLI framework as the JSON error object; the
+    framework still prints its own message on stderr and picks the exit code."""
+    from schemactl.render import json as render_json
+
+    if isinstance(exc, typer.Abort):
+        # A confirmation answered with Ctrl-C or end of input; typer exits 1 for it.
+        _print_json(render_json.error("aborted", 1))
+    elif isinstance(exc, typer.TyperException):
+        context = getattr(exc, "ctx", None)
+        hint = None
+        if context is not None and context.command.get_help_option(context) is not None:
+            hint = f"Try '{context.command_path} {context.help_option_names[0]}' for help."
+        _print_json(render_json.error(exc.format_message(), exc.exit_code, hint=hint))
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    from schemactl.render import json as render_json
+    from schemactl.render.terminal import Terminal
+
+    # stdout can be gone (a reader that quit): stderr already has the message.
+    with suppress(OSError):
+        Terminal().data(render_json.dumps(document))
+
+
+class _WatchedStdout:
+    """``sys.stdout`` while a command given --json runs: it passes every write through and
+    notes whether there was any, so that a failure after the result adds no second document."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.written = False
+
+    def write(self, text: str) -> int:
+        if text:
+            self.written = True
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class SchemactlCommand(TyperCommand):
+    """A command that tells ``exit_codes`` whether it was given --json."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        flag = next((p.name for p in self.params if "--json" in p.opts), None)
+        if flag is None:
+            return list(super().parse_args(ctx, args))
+        # A usage error (a bad value, an unknown option) can stop parsing before --json is
+        # read, so until it is, the arguments decide; those after "--" are not options.
+        given = args[: args.index("--")] if "--" in args else args
+        ctx.meta[JSON_WANTED] = "--json" in given
+        rest = list(super().parse_args(ctx, args))
+        ctx.meta[JSON_WANTED] = bool(ctx.params.get(flag))
+        return rest
+
+    def invoke(self, ctx: Any) -> Any:
+        if not ctx.meta.get(JSON_WANTED):
+            return super().invoke(ctx)
+        watched = _WatchedStdout(sys.stdout)
+        sys.stdout = cast(TextIO, watched)
+        try:
+            return super().invoke(ctx)
+        finally:
+            sys.stdout = watched.stream
+            ctx.meta[STDOUT_WRITTEN] = watched.written
 
 
 # Every command, in help order, with the module that defines it and its one-line summary (the
@@ -151,7 +253,7 @@ def make_app(commands: Iterable[str] = COMMANDS) -> typer.Typer:
     application.callback()(root)
     for name in commands:
         module = import_module(f"schemactl.cli.{COMMANDS[name][0]}")
-        application.command()(getattr(module, name))
+        application.command(cls=SchemactlCommand)(getattr(module, name))
     return application
 
 

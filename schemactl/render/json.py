@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from schemactl.operations import RunResult, StatusReport
-from schemactl.run.plan import VersionStatus
+from schemactl.dsn import mask
+from schemactl.errors import FileProblem, MigrationFailedError, MigrationFileError, SchemactlError
+
+if TYPE_CHECKING:
+    # Only named in annotations: a failing command that prints its error as JSON may never
+    # have loaded them (a bad option value stops before the command runs).
+    from schemactl.operations import RunResult, StatusReport
+    from schemactl.run.plan import VersionStatus
 
 
 def dumps(value: Any) -> str:
@@ -19,12 +27,15 @@ def _version(s: VersionStatus) -> dict[str, Any]:
         "version": s.version,
         "name": s.name,
         "state": s.state.value,
-        "applied_at": row.applied_at.isoformat() if row else None,
+        "applied_at": row.applied_at.isoformat() if row and row.applied_at else None,
         "applied_by": row.applied_by if row else None,
-        "execution_ms": round(row.execution_ms, 3) if row else None,
+        "execution_ms": round(row.execution_ms, 3)
+        if row and row.execution_ms is not None
+        else None,
         "checksum": row.checksum if row else None,
         "file_checksum": s.file_checksum,
         "statements_done": row.statements_done if row and row.dirty else None,
+        "statement_sent": row.statement_sent if row and row.dirty else None,
     }
 
 
@@ -73,3 +84,59 @@ def run(result: RunResult) -> dict[str, Any]:
             for r in result.results
         ],
     }
+
+
+def error(
+    message: str,
+    exit_code: int,
+    *,
+    detail: str | None = None,
+    hint: str | None = None,
+    file: Path | None = None,
+    line: int | None = None,
+    sqlstate: str | None = None,
+    dirty: bool | None = None,
+    problems: Sequence[FileProblem] = (),
+) -> dict[str, Any]:
+    """What a ``--json`` command prints instead of its result when it fails.
+
+    Every key is always there, null when unknown or not applying. Every string is masked as
+    the message on stderr is, DSN patterns included: an error can quote what was typed, such
+    as a connection string.
+    """
+    return {
+        "error": {
+            "message": mask(message),
+            "detail": _masked(detail),
+            "hint": _masked(hint),
+            "exit_code": int(exit_code),
+            "file": _masked(str(file) if file is not None else None),
+            "line": line,
+            "sqlstate": sqlstate,
+            "dirty": dirty,
+            "problems": [
+                {"file": mask(str(p.path)), "line": p.line, "message": mask(p.message)}
+                for p in problems
+            ],
+        }
+    }
+
+
+def schemactl_error(exc: SchemactlError) -> dict[str, Any]:
+    """``error`` for a SchemactlError, with what its class knows beyond the three parts."""
+    file, line = exc.location()
+    return error(
+        exc.message,
+        int(exc.exit_code),
+        detail=exc.detail,
+        hint=exc.hint,
+        file=file,
+        line=line,
+        sqlstate=exc.sqlstate,
+        dirty=exc.dirty if isinstance(exc, MigrationFailedError) else None,
+        problems=exc.problems if isinstance(exc, MigrationFileError) else (),
+    )
+
+
+def _masked(text: str | None) -> str | None:
+    return None if text is None else mask(text)
