@@ -22,6 +22,7 @@ from schemactl.files.migrations import MigrationSet, load_directory, next_file_n
 from schemactl.run import db, ledger
 from schemactl.run.ledger import LedgerTable
 from schemactl.run.plan import (
+    LastSent,
     LedgerRow,
     Overrides,
     Plan,
@@ -51,21 +52,43 @@ class RunResult:
     dry_run: bool
 
 
+def _ledger_wait_ms(settings: Settings) -> int:
+    # lock_timeout 0 waits forever: --wait 0 means "do not wait", so the least wait instead.
+    return max(1, int(settings.wait * 1000))
+
+
+def _connect_control(settings: Settings, purpose: str) -> psycopg.Connection:
+    """The connection that reads the ledger (and, for a run, holds the run lock and writes
+    the ledger outside migrations): every lock it waits for, it waits up to --wait."""
+    conn = db.connect(
+        settings.database_url,
+        purpose=purpose,
+        settings={"lock_timeout": f"{_ledger_wait_ms(settings)}ms"},
+    )
+    if conn.info.server_version >= 140000:
+        # It sits idle while long migrations run on the other connection; a server that ends
+        # idle sessions would end it, and the run lock with it.
+        conn.execute("SELECT set_config('idle_session_timeout', '0', false)")
+    return conn
+
+
 @contextmanager
 def _locked(
     settings: Settings, purpose: str, on_wait: LockWaitCallback
 ) -> Iterator[tuple[psycopg.Connection, LedgerTable]]:
-    """A connection holding the run lock, and the ledger table (``ledger.ensure`` it once
-    the files are known to be well-formed)."""
+    """The connection holding the run lock, which runs no migration SQL, and the ledger table
+    (``ledger.ensure`` it once the files are known to be well-formed)."""
     table = LedgerTable.parse(settings.ledger_table)
-    conn = db.connect(settings.database_url, purpose=purpose)
+    conn = _connect_control(settings, purpose)
     key = db.lock_key(str(table))
     try:
+        db.refuse_read_only(conn)
         db.acquire_lock(conn, key, wait_seconds=settings.wait, on_wait=on_wait)
         try:
             yield conn, table
         finally:
-            db.release_lock(conn, key)
+            if not conn.closed and not conn.broken:
+                db.release_lock(conn, key)
     finally:
         conn.close()
 
@@ -84,16 +107,18 @@ def up(
     to: int | None = None,
     dry_run: bool = False,
     resume: bool = False,
+    last: LastSent | None = None,
     overrides: Overrides = Overrides(),
+    new_ledger: bool = False,
     hooks: Hooks = Hooks(),
 ) -> RunResult:
     """Apply pending migrations in order (see ``plan_up`` for what refuses)."""
     migrations = load_directory(settings.dir, defer=True)
 
     def make_plan(statuses: list[VersionStatus]) -> Plan:
-        return plan_up(statuses, to=to, overrides=overrides, resume=resume)
+        return plan_up(statuses, to=to, overrides=overrides, resume=resume, last=last)
 
-    return _run(settings, migrations, make_plan, "up", dry_run, hooks)
+    return _run(settings, migrations, make_plan, "up", dry_run, hooks, new_ledger)
 
 
 def down(
@@ -114,7 +139,7 @@ def down(
     def make_plan(statuses: list[VersionStatus]) -> Plan:
         return plan_down(statuses, count=count, to=to, everything=everything, overrides=overrides)
 
-    return _run(settings, migrations, make_plan, "down", dry_run, hooks)
+    return _run(settings, migrations, make_plan, "down", dry_run, hooks, new_ledger=False)
 
 
 def _run(
@@ -124,31 +149,53 @@ def _run(
     purpose: str,
     dry_run: bool,
     hooks: Hooks,
+    new_ledger: bool,
 ) -> RunResult:
     if dry_run:
         table = LedgerTable.parse(settings.ledger_table)
-        with db.connect(settings.database_url, purpose=purpose) as conn:
+        with _connect_control(settings, purpose) as conn:
             plan = make_plan(_statuses(migrations, ledger.read(conn, table)))
         return RunResult(plan, (), dry_run=True)
     with _locked(settings, purpose, hooks.on_lock_wait) as (conn, table):
         _check_string_syntax(conn)
         present = ledger.columns(conn, table)
         statuses = _statuses(migrations, ledger.read(conn, table, present))
-        ledger.ensure(conn, table, present)
+        ledger.ensure(conn, table, present, beside_others=new_ledger)
         _remember_bytes(conn, table, statuses)
         plan = make_plan(statuses)
-        db.set_timeouts(
-            conn,
-            lock_timeout=settings.lock_timeout,
-            statement_timeout=settings.statement_timeout,
-        )
+        session = _migration_settings(conn, settings)
         results = []
         if plan.steps:
             from schemactl.run.runner import Runner
+            from schemactl.run.session import WorkSession
 
-            runner = Runner(conn, table, retries=settings.retries, on_event=hooks.on_event)
-            results = runner.run(plan)
+            work = WorkSession(settings.database_url, session, purpose)
+            try:
+                runner = Runner(
+                    conn,
+                    work,
+                    table,
+                    retries=settings.retries,
+                    ledger_wait_ms=_ledger_wait_ms(settings),
+                    on_event=hooks.on_event,
+                )
+                results = runner.run(plan)
+            finally:
+                work.close()
     return RunResult(plan, tuple(results), dry_run=False)
+
+
+def _migration_settings(conn: psycopg.Connection, settings: Settings) -> dict[str, str]:
+    """--lock-timeout and --statement-timeout as the migrations' session starts with them
+    (so a reset between migrations keeps them), each checked by the server first."""
+    values = {
+        "lock_timeout": settings.lock_timeout,
+        "statement_timeout": settings.statement_timeout,
+    }
+    chosen = {name: value for name, value in values.items() if value is not None}
+    for name, value in chosen.items():
+        db.check_setting(conn, name, value)
+    return chosen
 
 
 def _check_string_syntax(conn: psycopg.Connection) -> None:
@@ -172,6 +219,7 @@ class StatusReport:
     ledger_table: str
     statuses: tuple[VersionStatus, ...]
     changes: dict[int, list[StatementChange]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def count(self, state: State) -> int:
         return sum(1 for s in self.statuses if s.state is state)
@@ -210,15 +258,24 @@ def status(settings: Settings) -> StatusReport:
     """Read files and ledger (one ledger query; more only for modified versions)."""
     migrations = load_directory(settings.dir, defer=True)
     table = LedgerTable.parse(settings.ledger_table)
-    with db.connect(settings.database_url, purpose="status") as conn:
-        statuses = _statuses(migrations, ledger.read(conn, table))
+    notes: list[str] = []
+    with _connect_control(settings, "status") as conn:
+        present = ledger.columns(conn, table)
+        statuses = _statuses(migrations, ledger.read(conn, table, present))
+        if not present:
+            others = ledger.other_ledgers(conn, table)
+            if others:
+                notes.append(
+                    f"the ledger table {table} does not exist, but this database has another "
+                    f"schemactl ledger: {', '.join(others)} (is --ledger-table right?)"
+                )
         changes = {}
         for s in statuses:
             if s.state is State.MODIFIED and s.migration is not None:
                 applied = ledger.applied_statements(conn, table, s.version)
                 current = [st.normalized for st in s.migration.up.statements]
                 changes[s.version] = statement_changes(applied, current)
-    return StatusReport(settings.dir, str(table), tuple(statuses), changes)
+    return StatusReport(settings.dir, str(table), tuple(statuses), changes, tuple(notes))
 
 
 def new(settings: Settings, name: str) -> tuple[Path, Path]:
@@ -251,8 +308,11 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
 
     migrations = load_directory(settings.dir)
     with _locked(settings, "repair", hooks.on_lock_wait) as (conn, table):
-        ledger.ensure(conn, table)
-        statuses = {s.version: s for s in compute_status(migrations, ledger.read(conn, table))}
+        present = ledger.columns(conn, table)
+        if present:
+            ledger.ensure(conn, table, present)
+        rows = ledger.read(conn, table, present)
+        statuses = {s.version: s for s in compute_status(migrations, rows)}
         target = statuses.get(version)
         if target is None or target.row is None:
             raise UsageError(
@@ -262,7 +322,7 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
         if action == "forget":
             ledger.forget(conn, table, version)
         elif action == "applied":
-            ledger.mark_clean(conn, table, version, target.row.execution_ms)
+            ledger.mark_clean(conn, table, version, target.row.execution_ms or 0.0)
             if target.migration is not None:
                 ledger.accept_checksum(conn, table, entry_for(target.migration))
         else:

@@ -26,6 +26,31 @@ def up(
             "--resume", help="Continue a dirty no-transaction migration from its failed statement."
         ),
     ] = False,
+    rerun_last: Annotated[
+        bool,
+        typer.Option(
+            "--rerun-last",
+            help="With --resume: send again the statement whose outcome is unknown (it was sent "
+            "before the run stopped).",
+        ),
+    ] = False,
+    skip_last: Annotated[
+        bool,
+        typer.Option(
+            "--skip-last",
+            help="With --resume: count the statement whose outcome is unknown as done (it took "
+            "effect).",
+        ),
+    ] = False,
+    new_ledger: Annotated[
+        bool,
+        typer.Option(
+            "--new-ledger",
+            help="Create the ledger table even though another schemactl ledger exists in the "
+            "database.",
+            rich_help_panel=o.RUN,
+        ),
+    ] = False,
     allow_out_of_order: Annotated[
         bool,
         typer.Option(
@@ -49,8 +74,12 @@ def up(
 ) -> None:
     """Apply pending migrations in order, each in one transaction with its ledger row."""
     from schemactl import config, operations
-    from schemactl.run.plan import Overrides
+    from schemactl.errors import UsageError
+    from schemactl.run.plan import LastSent, Overrides
 
+    if rerun_last and skip_last:
+        raise UsageError("--rerun-last and --skip-last cannot be combined")
+    last = LastSent.RERUN if rerun_last else LastSent.SKIP if skip_last else None
     settings = config.resolve(
         o.connection_flags(
             database_url, dir, ledger_table, wait, lock_timeout, statement_timeout, retries
@@ -59,7 +88,14 @@ def up(
     overrides = Overrides(allow_modified, allow_missing, allow_out_of_order)
     terminal, hooks = _output(quiet)
     result = operations.up(
-        settings, to=to, dry_run=dry_run, resume=resume, overrides=overrides, hooks=hooks
+        settings,
+        to=to,
+        dry_run=dry_run,
+        resume=resume,
+        last=last,
+        overrides=overrides,
+        new_ledger=new_ledger,
+        hooks=hooks,
     )
     _report(terminal, result, json)
 

@@ -43,9 +43,11 @@ class RunProgress:
     def __call__(self, event: Event) -> None:
         # Events exist only once something runs; a no-op run never imports the runner.
         from schemactl.run.runner import (
+            InvalidIndexDropped,
             MigrationFailed,
             MigrationFinished,
             MigrationStarted,
+            OutcomeSettled,
             RetryScheduled,
         )
 
@@ -67,9 +69,20 @@ class RunProgress:
                 f"{event.reason}; retrying in {event.delay_seconds:g}s",
                 style="yellow",
             )
-        elif isinstance(event, MigrationStarted) and event.step.start:
+        elif isinstance(event, MigrationStarted) and event.step.resuming:
             self.terminal.progress(
                 f"resuming {event.step.migration.label} at statement {event.step.start + 1}"
+            )
+        elif isinstance(event, OutcomeSettled):
+            self.terminal.progress(
+                f"statement {event.index + 1} of {event.step.migration.label}, sent before the "
+                f"run stopped: {event.reason}; {event.decision}"
+            )
+        elif isinstance(event, InvalidIndexDropped):
+            self.terminal.progress(
+                f"dropped the invalid index {', '.join(event.names)} left by the interrupted "
+                f"build in {event.step.migration.label}",
+                style="yellow",
             )
         elif isinstance(event, MigrationFailed):
             verb = "up" if event.step.direction is Direction.UP else "down"
@@ -129,6 +142,8 @@ _RIGHT_ALIGNED = frozenset({0, 4})
 
 def status_table(terminal: Terminal, report: StatusReport) -> None:
     """Every version with its state, then the statement diff of modified ones, then counts."""
+    for note in report.notes:
+        terminal.warning(note)
     rows = [_status_cells(s) for s in report.statuses]
     if not rows:
         terminal.data(f"no migrations in {report.directory} and none applied")
@@ -160,8 +175,8 @@ def status_table(terminal: Terminal, report: StatusReport) -> None:
 
 def _status_cells(s: VersionStatus) -> list[str]:
     row = s.row
-    applied = _timestamp(row.applied_at) if row else ""
-    duration = _ms(row.execution_ms) if row else ""
+    applied = _timestamp(row.applied_at) if row and row.applied_at else ""
+    duration = _ms(row.execution_ms) if row and row.execution_ms is not None else ""
     return [str(s.version), s.name, s.state.value.replace("_", " "), applied, duration]
 
 

@@ -7,15 +7,22 @@ This module knows nothing about migrations. Every text it puts in an error passe
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 
 from schemactl.dsn import describe, mask, remember_secret
-from schemactl.errors import ConfigError, ConnectionFailedError, LockTimeoutError
+from schemactl.errors import (
+    ConfigError,
+    ConnectionFailedError,
+    LockTimeoutError,
+    ReadOnlyError,
+    RunLockLostError,
+)
 
 APPLICATION_NAME = "schemactl"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -35,10 +42,15 @@ def reads_plainly(conn: psycopg.Connection) -> bool:
     )
 
 
-def connect(url: str | None, *, purpose: str = "") -> psycopg.Connection:
+def connect(
+    url: str | None, *, purpose: str = "", settings: Mapping[str, str] | None = None
+) -> psycopg.Connection:
     """An autocommit connection to ``url`` (libpq's PG* variables fill what it omits).
 
-    Raises ConnectionFailedError with a masked message; never returns a closed connection.
+    ``settings`` are server settings for the whole session, sent when it starts: they are the
+    session's own defaults, which ``RESET ALL`` restores (a value set afterwards is reset
+    away). Raises ConnectionFailedError with a masked message; never returns a closed
+    connection.
     """
     remember_secret(url)
     name = f"{APPLICATION_NAME} {purpose}".strip()
@@ -51,6 +63,8 @@ def connect(url: str | None, *, purpose: str = "") -> psycopg.Connection:
             # Files are UTF-8: the server converts them to the database's encoding, and
             # counts error positions in characters of the text as it was sent.
             client_encoding="UTF8",
+            # None leaves the URL's own options (or PGOPTIONS) alone.
+            options=session_options(url, settings) if settings else None,
         )
     except psycopg.Error as exc:
         raise ConnectionFailedError(
@@ -61,6 +75,34 @@ def connect(url: str | None, *, purpose: str = "") -> psycopg.Connection:
         ) from None
     except ValueError as exc:  # raised by libpq parsing for malformed connection strings
         raise ConnectionFailedError("invalid connection string", detail=mask(str(exc))) from None
+
+
+def session_options(url: str | None, settings: Mapping[str, str]) -> str:
+    """libpq's ``options`` for ``settings``, after any the URL (or PGOPTIONS) already has, so
+    that a user's own ``-c search_path=...`` still holds and ours are added to it."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        given = str(conninfo_to_dict(url or "").get("options") or "")
+    except psycopg.ProgrammingError:
+        given = ""  # connecting will say what is wrong with the URL
+    given = given or os.environ.get("PGOPTIONS", "")
+    ours = " ".join(
+        "-c " + f"{name}={value}".replace("\\", "\\\\").replace(" ", "\\ ")
+        for name, value in settings.items()
+    )
+    return f"{given} {ours}".strip()
+
+
+def check_setting(conn: psycopg.Connection, name: str, value: str) -> None:
+    """Raise ConfigError unless the server accepts ``value`` for ``name`` (nothing is set)."""
+    try:
+        conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+    except (psycopg.DataError, psycopg.errors.InvalidParameterValue) as exc:
+        raise ConfigError(
+            f"invalid {name} {value!r}: {exc.diag.message_primary}",
+            hint=exc.diag.message_hint,
+        ) from None
 
 
 def set_timeouts(
@@ -162,3 +204,78 @@ def release_lock(conn: psycopg.Connection, key: int) -> None:
     """Release the advisory lock ``key`` if this session holds it."""
     if not conn.closed:
         conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def verify_lock(conn: psycopg.Connection) -> None:
+    """Prove that the session holding the run lock is still there, so the lock is still held.
+
+    That session runs no migration SQL, so nothing in a migration can release its lock: only
+    its end can, and a round trip tells. Raises RunLockLostError.
+    """
+    try:
+        conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        raise RunLockLostError(
+            "the run lock was lost: the session holding it has ended",
+            detail=mask(str(exc).strip()) or None,
+            hint="another run may have started meanwhile; run 'schemactl status' before "
+            "running again",
+        ) from None
+
+
+@dataclass(frozen=True)
+class TableLockHolder:
+    """A session holding a lock on a table that blocks schemactl's use of it."""
+
+    holder: LockHolder
+    mode: str
+    state: str | None
+    query: str | None
+
+    def __str__(self) -> str:
+        state = f", {self.state}" if self.state else ""
+        query = f": {self.query}" if self.query else ""
+        return f"{self.holder} holds {self.mode}{state}{query}"
+
+
+# Modes that block writing a row (ROW EXCLUSIVE); ACCESS EXCLUSIVE also blocks reading.
+_TABLE_HOLDERS_QUERY = """
+SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
+       host(a.client_addr), a.backend_start, l.mode, a.state, left(a.query, 200)
+  FROM pg_locks AS l
+  JOIN pg_stat_activity AS a ON a.pid = l.pid
+ WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+   AND l.relation = to_regclass(%s)
+   AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+ ORDER BY a.pid
+"""
+
+
+def table_lock_holders(conn: psycopg.Connection, qualified: str) -> list[TableLockHolder]:
+    """The sessions holding locks on ``qualified`` (a quoted name) that block writing it."""
+    rows = conn.execute(_TABLE_HOLDERS_QUERY, (qualified,)).fetchall()
+    return [
+        TableLockHolder(LockHolder(*row[:5]), row[5], row[6], " ".join((row[7] or "").split()))
+        for row in rows
+    ]
+
+
+def refuse_read_only(conn: psycopg.Connection) -> None:
+    """Raise ReadOnlyError when this session cannot write: a standby, or a database or role
+    whose sessions are read-only by default (the server reports both as sessions start)."""
+    info = conn.info
+    if info.parameter_status("in_hot_standby") == "on":
+        raise ReadOnlyError(
+            f"the server at {info.host}:{info.port} is a standby (in recovery): it cannot "
+            "apply migrations",
+            hint="point --database-url at the primary",
+        )
+    if info.parameter_status("default_transaction_read_only") == "on":
+        raise ReadOnlyError(
+            f"sessions of database {info.dbname} as {info.user} are read-only "
+            "(default_transaction_read_only = on)",
+            detail="a role or database setting makes every transaction read-only, usually "
+            "to keep writes away on purpose",
+            hint="run migrations as a role allowed to write (ALTER ROLE ... SET "
+            "default_transaction_read_only = off), or on the primary",
+        )

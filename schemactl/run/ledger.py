@@ -2,13 +2,17 @@
 
 The ledger records what was applied. Its name is configurable (``schema.table``); identifiers
 always pass through ``psycopg.sql.Identifier``. This module runs no migration SQL; the runner
-calls ``record_applied`` inside the migration's own transaction so both commit together.
+sends ``record_sql`` inside the migration's own transaction so both commit together, and
+writes the rows of no-transaction migrations from the session that holds the run lock.
 """
 
 from __future__ import annotations
 
 import getpass
+import re
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,34 +20,45 @@ import psycopg
 from psycopg import sql
 
 from schemactl import __version__
-from schemactl.errors import ConfigError
+from schemactl.dsn import mask
+from schemactl.errors import ConfigError, LedgerAccessError, LedgerStateError
 from schemactl.run.plan import LedgerRow
 
 DEFAULT_TABLE = "public.schemactl_migrations"
 
 _CREATE = """
-CREATE TABLE IF NOT EXISTS {table} (
-    version          bigint PRIMARY KEY,
-    name             text NOT NULL,
-    checksum         text NOT NULL,
-    down_checksum    text,
-    statements       text[] NOT NULL,
-    applied_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
-    applied_by       text NOT NULL DEFAULT current_user,
-    applied_from     text,
-    execution_ms     double precision NOT NULL DEFAULT 0,
-    dirty            boolean NOT NULL DEFAULT false,
-    dirty_direction  text CHECK (dirty_direction IN ('up', 'down')),
-    statements_done  integer,
-    tool_version     text,
-    raw_checksum     text
+CREATE TABLE {table} (
+    version            bigint PRIMARY KEY,
+    name               text NOT NULL,
+    checksum           text NOT NULL,
+    down_checksum      text,
+    statements         text[] NOT NULL,
+    applied_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    applied_by         text NOT NULL DEFAULT current_user,
+    applied_from       text,
+    execution_ms       double precision NOT NULL DEFAULT 0,
+    dirty              boolean NOT NULL DEFAULT false,
+    dirty_direction    text CHECK (dirty_direction IN ('up', 'down')),
+    statements_done    integer CHECK (statements_done >= 0),
+    tool_version       text,
+    raw_checksum       text,
+    statement_sent     integer CHECK (statement_sent > 0),
+    sent_by_pid        integer,
+    down_raw_checksum  text
 )
 """
 
-# Added after the first release: a ledger created before it gains the column on the next run
-# that holds the lock, and is read without it until then.
-_RAW = "raw_checksum"
-_ADD_RAW = "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS raw_checksum text"
+# Added after the first release: a ledger created before them gains them on the next run
+# that holds the lock, and is read without them until then.
+_ADDED = {
+    "raw_checksum": "text",
+    # The statement of a no-transaction migration sent to the server whose end was not
+    # recorded (1-based), and the server process it was sent to: after a crash its outcome
+    # is unknown, and resuming must not run it again unasked.
+    "statement_sent": "integer",
+    "sent_by_pid": "integer",
+    "down_raw_checksum": "text",
+}
 
 _COLUMNS = (
     "version, name, checksum, down_checksum, applied_at, applied_by, execution_ms, dirty, "
@@ -57,18 +72,32 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped
 """
 
+# A schemactl ledger, by the columns no other table is likely to have all of.
+_LEDGERS = """
+SELECT n.nspname, c.relname
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p')
+   AND (SELECT count(*) FROM pg_attribute a
+         WHERE a.attrelid = c.oid AND NOT a.attisdropped
+           AND a.attname IN ('version', 'checksum', 'statements', 'dirty_direction',
+                             'statements_done')) = 5
+ ORDER BY 1, 2
+"""
+
 
 @dataclass(frozen=True)
 class LedgerTable:
-    """A ledger table's schema and name."""
+    """A ledger table's schema and name, as PostgreSQL resolves them."""
 
     schema: str
     name: str
 
     @classmethod
     def parse(cls, qualified: str) -> LedgerTable:
-        """``schema.table`` or ``table`` (in public); raises ConfigError otherwise."""
-        parts = qualified.split(".")
+        """``schema.table`` or ``table`` (in public), read as SQL reads a name: unquoted parts
+        fold to lower case (``Public.Ledger`` is ``public.ledger``), ``"Quoted"`` parts are
+        kept exactly. Raises ConfigError otherwise."""
+        parts = _identifiers(qualified)
         if len(parts) == 1:
             parts = ["public", parts[0]]
         if len(parts) != 2 or not all(parts):
@@ -83,20 +112,123 @@ class LedgerTable:
         return sql.Identifier(self.schema, self.name)
 
     @property
+    def quoted(self) -> str:
+        """The name as SQL text, each part quoted."""
+        return ".".join('"' + part.replace('"', '""') + '"' for part in (self.schema, self.name))
+
+    @property
     def in_template(self) -> sql.SQL:
         """The quoted name for a query sent with parameters: psycopg reads every '%' in such a
         query as a placeholder, its identifiers' included, unless it is doubled."""
-        quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (self.schema, self.name))
-        return sql.SQL(quoted.replace("%", "%%"))
+        return sql.SQL(self.quoted.replace("%", "%%"))
 
     def __str__(self) -> str:
         return f"{self.schema}.{self.name}"
 
 
+_PART = re.compile(r'"((?:[^"]|"")*)"|([^".]+)')
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _identifiers(text: str) -> list[str]:
+    """The dot-separated names of ``text``. A part that SQL could write
+    unquoted folds to lower case as PostgreSQL folds it (ASCII letters only); a "quoted" part
+    is kept exactly, and so is one no unquoted SQL name could spell (``odd schema``)."""
+    if '"' not in text:
+        return [_folded(part.strip()) for part in text.split(".")]
+    parts: list[str] = []
+    position = 0
+    while True:
+        match = _PART.match(text, position)
+        if match is None or (match.group(2) is not None and '"' in match.group(2)):
+            # Not SQL's quoting: taken literally, part by part, as the name was given.
+            return text.split(".")
+        quoted, plain = match.groups()
+        if quoted is not None:
+            parts.append(quoted.replace('""', '"'))
+        else:
+            parts.append(_folded(plain.strip()))
+        position = match.end()
+        if position == len(text):
+            return parts
+        if text[position] != ".":
+            return text.split(".")
+        position += 1
+
+
+def _folded(part: str) -> str:
+    return part.translate(_FOLD) if _PLAIN.fullmatch(part) else part
+
+
+@contextmanager
+def access(conn: psycopg.Connection, table: LedgerTable, doing: str) -> Iterator[None]:
+    """Turn what the server can refuse while schemactl ``doing`` the ledger into one clear
+    error: a missing privilege, a read-only database, a lock held past ``--wait``, the table
+    dropped or altered, a lost connection."""
+    try:
+        yield
+    except psycopg.errors.LockNotAvailable:
+        raise ledger_locked(conn, table, doing) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise LedgerAccessError(
+            f"permission denied {doing} {table}: {exc.diag.message_primary}",
+            detail=f"schemactl connected as {conn.info.user}",
+            hint=_PRIVILEGE_HINTS.get(doing, "grant the role what the message names"),
+        ) from None
+    except psycopg.errors.ReadOnlySqlTransaction:
+        raise LedgerAccessError(
+            f"cannot write {table}: the session is read-only",
+            hint="connect to the primary, as a role whose sessions may write",
+        ) from None
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+        raise LedgerStateError(
+            f"the ledger table {table} was dropped or altered while schemactl was {doing} it: "
+            f"{exc.diag.message_primary}",
+            hint="'schemactl status' shows what the ledger holds now; restore it from a "
+            "backup, or recreate it with 'schemactl repair'",
+        ) from None
+    except psycopg.OperationalError as exc:
+        raise LedgerAccessError(
+            f"lost the connection while {doing} the ledger table {table}",
+            detail=mask(str(exc).strip()) or None,
+            hint="run 'schemactl status' once the server is reachable again",
+        ) from None
+
+
+_PRIVILEGE_HINTS = {
+    "reading": "GRANT SELECT ON the ledger table TO the role that runs schemactl",
+    "creating": "create the ledger's schema beforehand, or GRANT CREATE ON SCHEMA (or, for a "
+    "new schema, ON DATABASE) TO the role that runs schemactl",
+    "writing": "GRANT SELECT, INSERT, UPDATE, DELETE ON the ledger table TO the role that runs "
+    "schemactl",
+}
+
+
+def ledger_locked(conn: psycopg.Connection, table: LedgerTable, doing: str) -> LedgerAccessError:
+    """The error for a ledger table whose lock was not granted within ``--wait``, naming who
+    holds it."""
+    from schemactl.run.db import table_lock_holders
+
+    try:
+        holders = table_lock_holders(conn, table.quoted)
+    except psycopg.Error:
+        holders = []
+    detail = "\n".join(f"held by {h}" for h in holders) or "its holder has just released it"
+    return LedgerAccessError(
+        f"the ledger table {table} stayed locked by another session while schemactl was "
+        f"{doing} it; gave up after --wait",
+        detail=detail,
+        hint="wait for that session to finish, or end it with pg_terminate_backend(pid); "
+        "raise --wait to wait longer",
+    )
+
+
 def columns(conn: psycopg.Connection, table: LedgerTable) -> frozenset[str]:
     """The ledger table's column names; empty when it does not exist (reading never creates
     it)."""
-    rows = conn.execute(_COLUMNS_OF, (table.schema, table.name)).fetchall()
+    with access(conn, table, "reading"):
+        rows = conn.execute(_COLUMNS_OF, (table.schema, table.name)).fetchall()
     return frozenset(name for (name,) in rows)
 
 
@@ -105,22 +237,59 @@ def exists(conn: psycopg.Connection, table: LedgerTable) -> bool:
     return bool(columns(conn, table))
 
 
+def other_ledgers(conn: psycopg.Connection, table: LedgerTable) -> list[str]:
+    """The schemactl ledgers in this database other than ``table``."""
+    rows = conn.execute(_LEDGERS).fetchall()
+    return [
+        f"{schema}.{name}" for schema, name in rows if (schema, name) != (table.schema, table.name)
+    ]
+
+
 def ensure(
-    conn: psycopg.Connection, table: LedgerTable, present: frozenset[str] | None = None
+    conn: psycopg.Connection,
+    table: LedgerTable,
+    present: frozenset[str] | None = None,
+    *,
+    beside_others: bool = False,
 ) -> None:
-    """Create the ledger table (and its schema) if missing, or add what an older one lacks;
-    call only under the run lock. ``present`` is its columns when the caller has read them."""
+    """Create the ledger table (and its schema, if missing) or add what an older one lacks;
+    call only under the run lock. ``present`` is its columns when the caller has read them.
+
+    A new ledger is refused (LedgerStateError) while another schemactl ledger exists in the
+    database, unless ``beside_others``: a mistyped --ledger-table would otherwise start an
+    empty ledger and apply every migration again.
+    """
     if present is None:
         present = columns(conn, table)
-    if present and _RAW in present:
+    missing = [name for name in _ADDED if name not in present]
+    if present and not missing:
         return
-    with conn.transaction():
+    if not present and not beside_others:
+        others = other_ledgers(conn, table)
+        if others:
+            raise LedgerStateError(
+                f"the ledger table {table} does not exist, but this database has another "
+                f"schemactl ledger: {', '.join(others)}",
+                detail="creating a second ledger would apply every migration again",
+                hint="point --ledger-table at the existing ledger, or pass --new-ledger to "
+                f"start {table} beside it on purpose",
+            )
+    doing = "writing" if present else "creating"
+    with access(conn, table, doing), conn.transaction():
         if present:
-            conn.execute(sql.SQL(_ADD_RAW).format(table=table.identifier))
-        else:
-            schema = sql.Identifier(table.schema)
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
-            conn.execute(sql.SQL(_CREATE).format(table=table.identifier))
+            for name in missing:
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} " + _ADDED[name]).format(
+                        table.identifier, sql.Identifier(name)
+                    )
+                )
+            return
+        # Only a missing schema is created: CREATE SCHEMA IF NOT EXISTS is checked against the
+        # database's CREATE privilege even when the schema is there.
+        found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (table.schema,))
+        if found.fetchone() is None:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(table.schema)))
+        conn.execute(sql.SQL(_CREATE).format(table=table.identifier))
 
 
 def read(
@@ -128,19 +297,21 @@ def read(
 ) -> list[LedgerRow]:
     """Every ledger row, by version, in one query; empty when the table does not exist.
 
-    ``present`` is the table's columns when the caller has read them.
+    ``present`` is the table's columns when the caller has read them. Raises
+    LedgerStateError for a row that schemactl cannot have written (see ``check_row``).
     """
     if present is None:
         present = columns(conn, table)
     if not present:
         return []
-    raw = _RAW if _RAW in present else "NULL"
-    query = sql.SQL("SELECT " + _COLUMNS + f", {raw} FROM {{}} ORDER BY version").format(
+    added = ", ".join(name if name in present else "NULL" for name in _ADDED)
+    query = sql.SQL("SELECT " + _COLUMNS + f", {added} FROM {{}} ORDER BY version").format(
         table.identifier
     )
     try:
-        rows = conn.execute(query).fetchall()
-    except psycopg.errors.UndefinedColumn:
+        with access(conn, table, "reading"):
+            rows = conn.execute(query).fetchall()
+    except LedgerStateError:
         raise ConfigError(
             f"{table} exists but is not a schemactl ledger table",
             hint="choose another --ledger-table (or ledger_table setting)",
@@ -151,8 +322,9 @@ def read(
 def applied_statements(conn: psycopg.Connection, table: LedgerTable, version: int) -> list[str]:
     """The normalized up statements recorded when ``version`` was applied."""
     query = sql.SQL("SELECT statements FROM {} WHERE version = %s").format(table.in_template)
-    row = conn.execute(query, (version,)).fetchone()
-    return list(row[0]) if row else []
+    with access(conn, table, "reading"):
+        row = conn.execute(query, (version,)).fetchone()
+    return list(row[0] or []) if row else []
 
 
 @dataclass(frozen=True)
@@ -165,22 +337,18 @@ class Entry:
     down_checksum: str | None
     statements: list[str]
     raw_checksum: str | None = None
+    down_raw_checksum: str | None = None
 
 
+# A plain INSERT: a version recorded already (another run applied it meanwhile) fails here,
+# and with it the migration's transaction, instead of being overwritten.
 _INSERT = """
 INSERT INTO {table} (version, name, checksum, down_checksum, statements, applied_from,
                      execution_ms, dirty, dirty_direction, statements_done, tool_version,
-                     raw_checksum)
+                     raw_checksum, down_raw_checksum, statement_sent, sent_by_pid)
 VALUES (%(version)s, %(name)s, %(checksum)s, %(down_checksum)s, %(statements)s, %(applied_from)s,
         {execution_ms}, %(dirty)s, %(dirty_direction)s, %(statements_done)s, %(tool_version)s,
-        %(raw_checksum)s)
-ON CONFLICT (version) DO UPDATE SET
-    name = EXCLUDED.name, checksum = EXCLUDED.checksum, down_checksum = EXCLUDED.down_checksum,
-    statements = EXCLUDED.statements, applied_at = clock_timestamp(),
-    applied_by = current_user, applied_from = EXCLUDED.applied_from,
-    execution_ms = EXCLUDED.execution_ms, dirty = EXCLUDED.dirty,
-    dirty_direction = EXCLUDED.dirty_direction, statements_done = EXCLUDED.statements_done,
-    tool_version = EXCLUDED.tool_version, raw_checksum = EXCLUDED.raw_checksum
+        %(raw_checksum)s, %(down_raw_checksum)s, %(statement_sent)s, %(sent_by_pid)s)
 """
 
 
@@ -191,7 +359,7 @@ _SERVER_ELAPSED_MS = "1000 * extract(epoch FROM clock_timestamp() - transaction_
 
 @cache
 def _insert_query(table: LedgerTable) -> sql.Composed:
-    """The upsert of one ledger row, composed once per table (``record`` prepares it)."""
+    """The insert of one ledger row, composed once per table."""
     return sql.SQL(_INSERT).format(
         table=table.in_template, execution_ms=sql.Placeholder("execution_ms")
     )
@@ -207,6 +375,20 @@ def _origin() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def _values(entry: Entry) -> dict[str, object]:
+    return {
+        "version": entry.version,
+        "name": entry.name,
+        "checksum": entry.checksum,
+        "down_checksum": entry.down_checksum,
+        "statements": entry.statements,
+        "applied_from": _origin(),
+        "tool_version": __version__,
+        "raw_checksum": entry.raw_checksum,
+        "down_raw_checksum": entry.down_raw_checksum,
+    }
+
+
 def record(
     conn: psycopg.Connection,
     table: LedgerTable,
@@ -215,23 +397,20 @@ def record(
     execution_ms: float = 0.0,
     dirty_direction: str | None = None,
     statements_done: int | None = None,
+    statement_sent: int | None = None,
+    sent_by_pid: int | None = None,
 ) -> None:
-    """Insert or replace the row for ``entry``; dirty when ``dirty_direction`` is given."""
-    params = {
-        "version": entry.version,
-        "name": entry.name,
-        "checksum": entry.checksum,
-        "down_checksum": entry.down_checksum,
-        "statements": entry.statements,
-        "applied_from": _origin(),
+    """Insert the row for ``entry``; dirty when ``dirty_direction`` is given, with the
+    statement about to be sent. Raises psycopg's UniqueViolation when the version is there."""
+    params = _values(entry) | {
         "execution_ms": execution_ms,
         "dirty": dirty_direction is not None,
         "dirty_direction": dirty_direction,
         "statements_done": statements_done,
-        "tool_version": __version__,
-        "raw_checksum": entry.raw_checksum,
+        "statement_sent": statement_sent,
+        "sent_by_pid": sent_by_pid,
     }
-    conn.execute(_insert_query(table), params, prepare=True)
+    conn.execute(_insert_query(table), params)
 
 
 def record_sql(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> str:
@@ -243,22 +422,21 @@ def record_sql(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> st
     """
     quote = psycopg.pq.Escaping(conn.pgconn).escape_literal
 
-    def text(value: str | None) -> str:
-        return "NULL" if value is None else quote(value.encode("utf-8")).decode("utf-8")
+    def text(value: object) -> str:
+        if value is None:
+            return "NULL"
+        return quote(str(value).encode("utf-8")).decode("utf-8")
 
+    values = {name: text(value) for name, value in _values(entry).items()}
     statements = ", ".join(text(s) for s in entry.statements)
-    values = {
+    values |= {
         "version": str(int(entry.version)),
-        "name": text(entry.name),
-        "checksum": text(entry.checksum),
-        "down_checksum": text(entry.down_checksum),
         "statements": f"ARRAY[{statements}]::text[]",
-        "applied_from": text(_origin()),
         "dirty": "false",
         "dirty_direction": "NULL",
         "statements_done": "NULL",
-        "tool_version": text(__version__),
-        "raw_checksum": text(entry.raw_checksum),
+        "statement_sent": "NULL",
+        "sent_by_pid": "NULL",
     }
     return _insert_template(conn, table) % values
 
@@ -269,12 +447,34 @@ def _insert_template(conn: psycopg.Connection, table: LedgerTable) -> str:
     return _INSERT.format(table=name, execution_ms=_SERVER_ELAPSED_MS)
 
 
-def mark_progress(
-    conn: psycopg.Connection, table: LedgerTable, version: int, statements_done: int
+def mark_sent(
+    conn: psycopg.Connection,
+    table: LedgerTable,
+    version: int,
+    *,
+    done: int,
+    sent: int | None,
+    pid: int | None,
+    direction: str,
 ) -> None:
-    """Record that ``statements_done`` statements of a dirty migration have completed."""
-    query = sql.SQL("UPDATE {} SET statements_done = %s WHERE version = %s")
-    conn.execute(query.format(table.in_template), (statements_done, version))
+    """Record that ``done`` statements of dirty ``version`` completed and that statement
+    ``sent`` (1-based; None: none) is about to be sent to server process ``pid``.
+
+    Raises LedgerStateError when the row is no longer the dirty row this run keeps.
+    """
+    query = sql.SQL(
+        "UPDATE {} SET dirty = true, dirty_direction = %s, statements_done = %s, "
+        "statement_sent = %s, sent_by_pid = %s WHERE version = %s"
+    ).format(table.in_template)
+    with access(conn, table, "writing"):
+        updated = conn.execute(query, (direction, done, sent, pid, version)).rowcount
+    if updated != 1:
+        raise LedgerStateError(
+            f"the ledger row of version {version} disappeared while its migration ran",
+            detail=f"{done} statements had completed",
+            hint="a statement of the migration, or another session, deleted it; record what "
+            f"ran with 'schemactl repair {version}' once you have checked the schema",
+        )
 
 
 def mark_clean(
@@ -283,21 +483,30 @@ def mark_clean(
     """Clear the dirty flag of ``version`` after its last statement succeeded."""
     query = sql.SQL(
         "UPDATE {} SET dirty = false, dirty_direction = NULL, statements_done = NULL, "
-        "execution_ms = %s WHERE version = %s"
+        "statement_sent = NULL, sent_by_pid = NULL, execution_ms = %s WHERE version = %s"
     )
-    conn.execute(query.format(table.in_template), (execution_ms, version))
+    with access(conn, table, "writing"):
+        conn.execute(query.format(table.in_template), (execution_ms, version))
 
 
 def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> None:
-    """Accept the current file of an applied version as what was applied (repair)."""
+    """Accept the current files of an applied version as what was applied (repair)."""
     query = sql.SQL(
-        "UPDATE {} SET checksum = %s, down_checksum = %s, statements = %s, raw_checksum = %s "
-        "WHERE version = %s"
+        "UPDATE {} SET checksum = %s, down_checksum = %s, statements = %s, raw_checksum = %s, "
+        "down_raw_checksum = %s WHERE version = %s"
     )
-    conn.execute(
-        query.format(table.in_template),
-        (entry.checksum, entry.down_checksum, entry.statements, entry.raw_checksum, entry.version),
-    )
+    with access(conn, table, "writing"):
+        conn.execute(
+            query.format(table.in_template),
+            (
+                entry.checksum,
+                entry.down_checksum,
+                entry.statements,
+                entry.raw_checksum,
+                entry.down_raw_checksum,
+                entry.version,
+            ),
+        )
 
 
 def remember_raw_checksums(
@@ -310,15 +519,24 @@ def remember_raw_checksums(
         "UPDATE {} SET raw_checksum = %s WHERE version = %s AND checksum = %s "
         "AND raw_checksum IS NULL"
     ).format(table.in_template)
-    with conn.cursor() as cursor:
+    with access(conn, table, "writing"), conn.cursor() as cursor:
         cursor.executemany(query, [(raw, version, checksum) for version, checksum, raw in found])
 
 
 def forget(conn: psycopg.Connection, table: LedgerTable, version: int) -> None:
     """Delete the row of ``version``."""
-    conn.execute(forget_sql(conn, table, version))
+    with access(conn, table, "writing"):
+        conn.execute(
+            f"DELETE FROM {table.identifier.as_string(conn)} WHERE version = {int(version)}"
+        )
 
 
 def forget_sql(conn: psycopg.Connection, table: LedgerTable, version: int) -> str:
-    """``forget``'s statement as SQL text, for a caller that sends it inside its own query."""
-    return f"DELETE FROM {table.identifier.as_string(conn)} WHERE version = {int(version)}"
+    """``forget``'s statement as SQL text, for a caller that sends it inside a migration's own
+    query: it fails (division by zero) when the row is not there, so that a migration rolled
+    back by another run meanwhile is not rolled back twice."""
+    name = table.identifier.as_string(conn)
+    return (
+        f"WITH gone AS (DELETE FROM {name} WHERE version = {int(version)} RETURNING 1) "
+        "SELECT 1 / count(*) FROM gone"
+    )

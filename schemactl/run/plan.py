@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from schemactl.errors import RefusedError, UsageError
+from schemactl.errors import LedgerStateError, RefusedError, UsageError
 from schemactl.files.migrations import Migration, MigrationSet
 
 
@@ -25,13 +25,17 @@ class LedgerRow(NamedTuple):
     name: str
     checksum: str
     down_checksum: str | None
-    applied_at: datetime
-    applied_by: str
-    execution_ms: float
+    # NOT NULL as schemactl creates the table; a row edited by hand may lack them.
+    applied_at: datetime | None
+    applied_by: str | None
+    execution_ms: float | None
     dirty: bool
     dirty_direction: str | None
     statements_done: int | None
     raw_checksum: str | None = None
+    statement_sent: int | None = None  # 1-based; its outcome is unknown (see runner)
+    sent_by_pid: int | None = None
+    down_raw_checksum: str | None = None
 
 
 class State(StrEnum):
@@ -95,11 +99,20 @@ class Direction(StrEnum):
 
 @dataclass(frozen=True)
 class Step:
-    """Run one migration in one direction; ``start`` > 0 resumes a dirty no-transaction file."""
+    """Run one migration in one direction, from statement ``start`` (0-based).
+
+    ``resuming`` continues a dirty no-transaction migration (its ledger ``row``): a failure
+    then keeps the row dirty whatever statement it was. ``sent_unknown``: statement ``start``
+    was sent before the run stopped and its outcome is unknown; the runner runs or skips it
+    only on proof (see ``Runner._settle_unknown``).
+    """
 
     migration: Migration
     direction: Direction
     start: int = 0
+    resuming: bool = False
+    sent_unknown: bool = False
+    row: LedgerRow | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,13 @@ class Overrides:
     allow_modified: bool = False
     allow_missing: bool = False
     allow_out_of_order: bool = False
+
+
+class LastSent(StrEnum):
+    """What a resume does with a statement sent before a crash whose outcome is unknown."""
+
+    RERUN = "rerun"
+    SKIP = "skip"
 
 
 def compute_status(migrations: MigrationSet, rows: list[LedgerRow]) -> list[VersionStatus]:
@@ -157,9 +177,12 @@ def plan_up(
     to: int | None = None,
     overrides: Overrides = Overrides(),
     resume: bool = False,
+    last: LastSent | None = None,
 ) -> Plan:
     """Steps to apply pending migrations in order (up to ``to``), or raise RefusedError."""
-    resume_step = _resume_step(statuses, resume)
+    if last is not None and not resume:
+        raise UsageError("--rerun-last and --skip-last go with --resume")
+    resume_step = _resume_step(statuses, resume, last)
     _refuse(statuses, overrides, ignore_dirty=resume_step is not None)
     steps = [resume_step] if resume_step else []
     for status in statuses:
@@ -172,7 +195,7 @@ def plan_up(
     return Plan(Direction.UP, tuple(steps))
 
 
-def _resume_step(statuses: list[VersionStatus], resume: bool) -> Step | None:
+def _resume_step(statuses: list[VersionStatus], resume: bool, last: LastSent | None) -> Step | None:
     dirty = [s for s in statuses if s.state is State.DIRTY]
     if not resume:
         return None
@@ -191,7 +214,38 @@ def _resume_step(statuses: list[VersionStatus], resume: bool) -> Step | None:
             f"cannot resume migration {status.version}: it became dirty while rolling back",
             hint="finish it by hand, then run 'schemactl repair'",
         )
-    return Step(status.migration, Direction.UP, start=row.statements_done or 0)
+    done = row.statements_done or 0
+    total = len(status.migration.up.statements)
+    _check_progress(status, done, total)
+    if row.statement_sent is None:
+        if last is not None:
+            raise UsageError(
+                f"--{last.value}-last: no statement of migration {status.version} has an "
+                "unknown outcome",
+                hint="resume with 'schemactl up --resume' alone",
+            )
+        return Step(status.migration, Direction.UP, start=done, resuming=True, row=row)
+    if last is LastSent.SKIP:
+        done += 1
+    unknown = last is None
+    return Step(
+        status.migration, Direction.UP, start=done, resuming=True, sent_unknown=unknown, row=row
+    )
+
+
+def _check_progress(status: VersionStatus, done: int, total: int) -> None:
+    """Refuse a dirty row whose progress schemactl cannot have written (edited by hand)."""
+    row = status.row
+    assert row is not None
+    sent = row.statement_sent
+    if 0 <= done <= total and (sent is None or sent == done + 1 <= total):
+        return
+    raise LedgerStateError(
+        f"the ledger row of migration {status.version} is inconsistent: statements_done = "
+        f"{row.statements_done}, statement_sent = {sent}, for a file of {total} statements",
+        detail="schemactl never writes these values; the row was edited or the file changed",
+        hint=f"check what ran, then 'schemactl repair {status.version} --applied' or '--forget'",
+    )
 
 
 def plan_down(
@@ -269,10 +323,16 @@ def dirty_error(status: VersionStatus) -> RefusedError:
     done = row.statements_done or 0
     total = len(status.migration.up.statements) if status.migration else None
     of_total = f" of {total}" if total is not None else ""
+    then = "the next one failed or was interrupted"
+    if row.statement_sent is not None:
+        then = (
+            f"statement {row.statement_sent} was sent to the server before the run stopped, "
+            "and whether it took effect is unknown"
+        )
     return RefusedError(
         f"migration {status.version} {status.name} is dirty: a no-transaction run failed "
         f"while going {row.dirty_direction or 'up'}",
-        detail=f"{done}{of_total} statements completed; the next one failed or was interrupted",
+        detail=f"{done}{of_total} statements completed; {then}",
         hint="fix the cause, then 'schemactl up --resume' to continue from the failed "
         f"statement, or 'schemactl repair {status.version} --applied' / '--forget' "
         "once you have finished or undone it by hand",

@@ -1,9 +1,11 @@
 """Executing a plan: one transaction per migration together with its ledger row.
 
-A transactional migration and its ledger row commit together or not at all. A no-transaction
-migration runs statement by statement in autocommit; its ledger row is marked dirty first and
-counts the statements that completed, so a failure midway is recorded honestly. The runner
-emits events and never prints.
+A transactional migration and its ledger row commit together or not at all; the row is a
+plain INSERT, so a version another run applied meanwhile fails instead of being applied twice.
+A no-transaction migration runs statement by statement in autocommit; its ledger row is
+marked dirty first and records each statement as sent before sending it, so a failure or a
+crash midway is recorded honestly. Each migration runs as in a new session (``session``).
+The runner emits events and never prints.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ExecStatus
 
 from schemactl.errors import (
     InterruptedRunError,
@@ -24,11 +26,13 @@ from schemactl.errors import (
     RefusedError,
     SchemactlError,
 )
-from schemactl.files.migrations import Migration, Script
+from schemactl.files.migrations import Directive, Migration, Script
 from schemactl.files.statements import SEPARATOR, Statement, changes_parsing
-from schemactl.run import ledger, simple_query
+from schemactl.run import db, invalid_index, ledger, simple_query
+from schemactl.run.invalid_index import ConcurrentBuild, concurrent_build
 from schemactl.run.ledger import Entry, LedgerTable
 from schemactl.run.plan import Direction, Plan, Step
+from schemactl.run.session import READ_BACK, RESET, WorkSession, changes_new_sessions
 
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -66,7 +70,33 @@ class MigrationFailed:
     error: MigrationFailedError
 
 
-Event = MigrationStarted | StatementDone | MigrationFinished | RetryScheduled | MigrationFailed
+@dataclass(frozen=True)
+class InvalidIndexDropped:
+    """A resume dropped the invalid indexes an interrupted concurrent build had left."""
+
+    step: Step
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutcomeSettled:
+    """A resume proved what became of the statement sent before the run stopped."""
+
+    step: Step
+    index: int
+    decision: str
+    reason: str
+
+
+Event = (
+    MigrationStarted
+    | StatementDone
+    | MigrationFinished
+    | RetryScheduled
+    | MigrationFailed
+    | InvalidIndexDropped
+    | OutcomeSettled
+)
 
 
 @dataclass(frozen=True)
@@ -77,35 +107,40 @@ class StepResult:
 
 def entry_for(migration: Migration) -> Entry:
     """The ledger entry describing ``migration``'s current files."""
+    down = migration.down
     return Entry(
         version=migration.version,
         name=migration.name,
         checksum=migration.up.checksum,
-        down_checksum=migration.down.checksum if migration.down else None,
+        down_checksum=down.checksum if down else None,
         statements=[s.normalized for s in migration.up.statements],
         raw_checksum=migration.up.raw_checksum,
+        down_raw_checksum=down.raw_checksum if down else None,
     )
 
 
 class Runner:
-    """Runs plans on one connection that already holds the run lock."""
+    """Runs plans: migrations on the work session, each as if in a new session; the ledger's
+    rows of no-transaction migrations from ``control``, the connection that holds the run lock
+    and runs no migration SQL."""
 
     def __init__(
         self,
-        conn: psycopg.Connection,
+        control: psycopg.Connection,
+        work: WorkSession,
         table: LedgerTable,
         *,
         retries: int = 0,
         backoff_seconds: float = 0.5,
+        ledger_wait_ms: int = 30_000,
         on_event: Callable[[Event], None] = lambda event: None,
     ):
-        self.conn = conn
-        # One cursor for every statement run one by one: a cursor per statement costs more
-        # than the statement for small DDL.
-        self.cursor = conn.cursor()
+        self.control = control
+        self.work = work
         self.table = table
         self.retries = retries
         self.backoff_seconds = backoff_seconds
+        self.ledger_wait_ms = max(1, ledger_wait_ms)
         self.emit = on_event
         # The next step's query is built while the server runs the current one.
         self._upcoming: Step | None = None
@@ -128,13 +163,14 @@ class Runner:
         script = _script(step)
         attempt = 1
         while True:
+            db.verify_lock(self.control)
             self.emit(MigrationStarted(step, attempt))
             try:
                 started = time.perf_counter()
                 if script.no_transaction:
                     self._run_autocommit(step, script)
                 else:
-                    self._run_transaction(step, script, started)
+                    self._run_transaction(step, script)
                 duration = (time.perf_counter() - started) * 1000
             except MigrationFailedError as error:
                 if not self._should_retry(error, script, attempt):
@@ -145,6 +181,8 @@ class Runner:
                 time.sleep(delay)
                 attempt += 1
                 continue
+            if any(map(changes_new_sessions, script.statements)):
+                self.work.renew()
             self.emit(MigrationFinished(step, duration))
             return StepResult(step, duration)
 
@@ -152,119 +190,293 @@ class Runner:
         return (
             error.sqlstate == LOCK_NOT_AVAILABLE
             and not script.no_transaction
+            and not error.dirty
             and attempt <= self.retries
         )
 
-    def _run_transaction(self, step: Step, script: Script, started: float) -> None:
-        idle = self.conn.info.transaction_status == TransactionStatus.IDLE
+    def _run_transaction(self, step: Step, script: Script) -> None:
         # A migration that changes how the server reads what follows it goes statement by
         # statement, as psql would send it: one query is parsed whole before any of it runs.
-        if not (self.conn.autocommit and idle) or any(map(changes_parsing, script.statements)):
-            self._run_nested_transaction(step, script, started)
+        if any(map(changes_parsing, script.statements)):
+            self._run_statement_by_statement(step, script)
             return
+        conn = self.work.conn
         query = self._one_query(step)
         try:
-            outcome = simple_query.run(self.conn, query.text, meanwhile=self._prepare_upcoming)
+            outcome = simple_query.run(
+                conn, query.text, meanwhile=self._prepare_upcoming, keep=query.read_back_result
+            )
         except simple_query.OutcomeUnknown as exc:
+            self.work.renew()
             raise _outcome_unknown(step, exc) from exc
         except psycopg.OperationalError as exc:
-            self._roll_back()
+            self.work.renew()
             raise lost_connection(script, exc) from exc
         except BaseException:
-            self._roll_back()
+            self.work.reset()
             raise
         total = len(script.statements)
         # The first result is BEGIN's; one per statement follows.
         for index in range(min(max(outcome.completed - 1, 0), total)):
             self.emit(StatementDone(step, index, total))
         if outcome.error is None:
-            if outcome.completed != total + 3:
-                raise _miscounted(script, outcome.completed - 3)
+            if outcome.completed != query.results:
+                self.work.renew()
+                raise _miscounted(script, outcome.completed - query.results + total)
+            self.work.verify(_read_back(outcome.kept))
             # Committed before the interrupt took effect: reported as applied, then raised.
             self._interrupt = outcome.interrupt
             return
-        self._roll_back()
+        self.work.reset()
         if outcome.interrupt is not None:
             raise outcome.interrupt
-        raise query.failure(script, outcome)
+        raise self._failure(step, script, query, outcome)
+
+    def _failure(
+        self, step: Step, script: Script, query: _OneQuery, outcome: simple_query.Outcome
+    ) -> MigrationFailedError:
+        error = query.failure(script, outcome)
+        if isinstance(error, _LedgerFailure):
+            return self._ledger_failure(step, script, error.exc)
+        return error
+
+    def _ledger_failure(
+        self, step: Step, script: Script, exc: psycopg.Error
+    ) -> MigrationFailedError:
+        """The error for a migration whose statements ran but whose ledger change failed (so
+        the migration rolled back with it), saying why in a reader's terms."""
+        version = step.migration.version
+        if isinstance(exc, pg_errors.UniqueViolation):
+            return _rolled_back(
+                script,
+                exc,
+                f"version {version} is already in the ledger: another run applied it while "
+                "this one ran it",
+                detail="this run's attempt rolled back with its ledger row: nothing was applied "
+                "twice",
+                hint="run 'schemactl status' to see the ledger",
+            )
+        if isinstance(exc, pg_errors.DivisionByZero) and step.direction is Direction.DOWN:
+            return _rolled_back(
+                script,
+                exc,
+                f"version {version} was no longer in the ledger: another run rolled it back "
+                "while this one ran its down file",
+                detail="this run's attempt rolled back: nothing was rolled back twice",
+                hint="run 'schemactl status' to see the ledger",
+            )
+        if isinstance(exc, pg_errors.LockNotAvailable):
+            locked = ledger.ledger_locked(self.control, self.table, "writing")
+            return _rolled_back(script, exc, locked.message, detail=locked.detail, hint=locked.hint)
+        if isinstance(exc, pg_errors.UndefinedTable):
+            return _rolled_back(
+                script,
+                exc,
+                f"the migration dropped or renamed the ledger table {self.table}",
+                detail="it rolled back with its ledger row",
+                hint="a migration must leave the ledger table alone",
+            )
+        return commit_failure(script, exc, during=_LEDGER_ROW)
 
     def _one_query(self, step: Step) -> _OneQuery:
         if self._prepared is not None and self._prepared[0] is step:
             return self._prepared[1]
-        return _joined(_script(step).statements, self._ledger_change(step))
+        return _joined(_script(step).statements, self._tail(step))
 
     def _prepare_upcoming(self) -> None:
         step = self._upcoming
         if step is None:
             return
         try:
-            if not _script(step).no_transaction:
+            script = _script(step)
+            if not script.no_transaction and not any(map(changes_parsing, script.statements)):
                 self._prepared = (step, self._one_query(step))
         except (SchemactlError, OSError):
             # Reading the next file failed: that is the next step's failure to report, in
             # its turn, not a reason to cancel the migration running now.
             self._prepared = None
 
+    def _tail(self, step: Step) -> tuple[str, ...]:
+        """What follows a migration's statements in its transaction: the session's reset, its
+        reading back, the ledger's lock wait, and the ledger row's change."""
+        return (*RESET, READ_BACK, self._ledger_wait(), self._ledger_change(step))
+
+    def _ledger_wait(self) -> str:
+        # The migration's own --lock-timeout is not the ledger's: that one waits up to --wait.
+        return f"SET LOCAL lock_timeout = {self.ledger_wait_ms}"
+
     def _ledger_change(self, step: Step) -> str:
         """The ledger row's change as SQL text, to travel in the migration's own query."""
         migration = step.migration
         if step.direction is Direction.UP:
             # The server times the migration: nothing comes back before the row is written.
-            return ledger.record_sql(self.conn, self.table, entry_for(migration))
-        return ledger.forget_sql(self.conn, self.table, migration.version)
+            return ledger.record_sql(self.work.conn, self.table, entry_for(migration))
+        return ledger.forget_sql(self.work.conn, self.table, migration.version)
 
-    def _roll_back(self) -> None:
-        if not self.conn.closed and self.conn.info.transaction_status != TransactionStatus.IDLE:
-            self.conn.rollback()
-
-    def _run_nested_transaction(self, step: Step, script: Script, started: float) -> None:
-        """The same inside a transaction the caller opened (it becomes a savepoint)."""
-        migration = step.migration
+    def _run_statement_by_statement(self, step: Step, script: Script) -> None:
+        """The same in one transaction, each statement read under the settings before it."""
+        conn = self.work.conn
         try:
-            with self.conn.transaction():
+            with conn.transaction():
                 for statement in script.statements:
-                    self._execute(step, script, statement)
-                if step.direction is Direction.UP:
-                    elapsed = (time.perf_counter() - started) * 1000
-                    ledger.record(self.conn, self.table, entry_for(migration), execution_ms=elapsed)
-                else:
-                    ledger.forget(self.conn, self.table, migration.version)
+                    self._execute(conn, step, script, statement)
+                tail = self._tail(step)
+                try:
+                    _exec(conn, SEPARATOR.join(tail[:-1]))
+                    _exec(conn, tail[-1])
+                except psycopg.Error as exc:
+                    raise self._ledger_failure(step, script, exc) from exc
+        except psycopg.OperationalError as exc:
+            self.work.renew()
+            raise lost_connection(script, exc) from exc
         except psycopg.Error as exc:
-            # As above: COMMIT (or the ledger row) failing; the transaction is rolled back.
+            self.work.reset()
+            # COMMIT failing (a deferred constraint): the transaction is rolled back.
             raise commit_failure(script, exc) from exc
+        except BaseException:
+            self.work.reset()
+            raise
+        self.work.reset()
 
     def _run_autocommit(self, step: Step, script: Script) -> None:
+        """A no-transaction migration, statement by statement. Before each statement is sent,
+        the ledger records that it is being sent (and to which server process); after a crash
+        its outcome is unknown, and ``up --resume`` says so instead of running it again."""
         migration, direction = step.migration, step.direction
         started = time.perf_counter()
-        if step.start:
+        conn = self.work.conn
+        pid = conn.info.backend_pid
+        statements = script.statements
+        start = step.start
+        if step.resuming:
             self._verify_resume(step)
-        ledger.record(
-            self.conn,
-            self.table,
-            entry_for(migration),
-            dirty_direction=direction.value,
-            statements_done=step.start,
-        )
-        for statement in script.statements[step.start :]:
-            try:
-                self._execute(step, script, statement)
-            except MigrationFailedError as error:
-                if statement.index == 0 and direction is Direction.UP:
-                    # Nothing ran: leave no trace rather than a dirty row.
-                    ledger.forget(self.conn, self.table, migration.version)
-                    error.dirty = False
-                    raise
-                _explain_dirty(error, step, statement.index, len(script.statements))
-                raise
-            ledger.mark_progress(self.conn, self.table, migration.version, statement.index + 1)
+            start = self._settle_unknown(step, conn)
+        try:
+            self._first_mark(step, start, pid)
+            for statement in statements[start:]:
+                if statement.index > start:
+                    self._mark(step, done=statement.index, sent=statement.index + 1, pid=pid)
+                self._run_concurrent(step, script, statement, conn)
+        finally:
+            self.work.reset()
         elapsed = (time.perf_counter() - started) * 1000
         if direction is Direction.UP:
-            ledger.mark_clean(self.conn, self.table, migration.version, elapsed)
+            ledger.mark_clean(self.control, self.table, migration.version, elapsed)
         else:
-            ledger.forget(self.conn, self.table, migration.version)
+            ledger.forget(self.control, self.table, migration.version)
+
+    def _first_mark(self, step: Step, start: int, pid: int) -> None:
+        total = len(_script(step).statements)
+        sent = start + 1 if start < total else None
+        if step.resuming or step.direction is Direction.DOWN:
+            if step.resuming:
+                # The statements still to run may have been fixed since: the row records the
+                # file as it is now (those that ran were checked unchanged).
+                ledger.accept_checksum(self.control, self.table, entry_for(step.migration))
+            self._mark(step, done=start, sent=sent, pid=pid)
+            return
+        try:
+            with ledger.access(self.control, self.table, "writing"):
+                ledger.record(
+                    self.control,
+                    self.table,
+                    entry_for(step.migration),
+                    dirty_direction=Direction.UP.value,
+                    statements_done=0,
+                    statement_sent=sent,
+                    sent_by_pid=pid,
+                )
+        except pg_errors.UniqueViolation:
+            raise RefusedError(
+                f"version {step.migration.version} is already in the ledger: another run "
+                "recorded it after this one read the ledger",
+                hint="nothing of it ran here; run 'schemactl status'",
+            ) from None
+
+    def _mark(self, step: Step, *, done: int, sent: int | None, pid: int | None) -> None:
+        ledger.mark_sent(
+            self.control,
+            self.table,
+            step.migration.version,
+            done=done,
+            sent=sent,
+            pid=pid,
+            direction=step.direction.value,
+        )
+
+    def _run_concurrent(
+        self, step: Step, script: Script, statement: Statement, conn: psycopg.Connection
+    ) -> None:
+        """Run one statement of a no-transaction file, recording how far the file got when
+        it fails."""
+        build = concurrent_build(statement)
+        if build is not None and step.resuming and statement.index == step.start:
+            self._drop_left_behind(step, statement, build, conn)
+        try:
+            self._execute(conn, step, script, statement)
+        except MigrationFailedError as error:
+            if _connection_broken(conn):
+                # The server may have finished the statement: its outcome is unknown, and the
+                # ledger still says it was sent.
+                _explain_unknown(error, step, statement.index, len(script.statements))
+                raise
+            left = invalid_index.left_behind(conn, build) if build else []
+            first = statement.index == 0 and not step.resuming and not left
+            if first and step.direction is Direction.UP:
+                # Nothing ran: leave no trace rather than a dirty row.
+                ledger.forget(self.control, self.table, step.migration.version)
+                error.dirty = False
+                raise
+            self._mark(step, done=statement.index, sent=None, pid=None)
+            _explain_dirty(error, step, statement.index, len(script.statements), left)
+            raise
+
+    def _drop_left_behind(
+        self, step: Step, statement: Statement, build: ConcurrentBuild, conn: psycopg.Connection
+    ) -> None:
+        left = invalid_index.left_behind(conn, build)
+        if not left:
+            return
+        try:
+            invalid_index.drop(conn, left)
+        except psycopg.Error as exc:
+            raise failure(_script(step).path, statement, exc, dirty=True) from exc
+        self.emit(InvalidIndexDropped(step, tuple(left)))
+
+    def _settle_unknown(self, step: Step, conn: psycopg.Connection) -> int:
+        """Where a resume starts when the statement sent before a crash has an unknown
+        outcome and no --rerun-last or --skip-last was given: proven not to have taken
+        effect, run it again; proven to have, skip it; otherwise refuse."""
+        if not step.sent_unknown:
+            return step.start
+        script = _script(step)
+        statement = script.statements[step.start]
+        row = step.row
+        if row is not None and row.sent_by_pid is not None:
+            running = _still_running(self.control, row.sent_by_pid)
+            if running:
+                raise RefusedError(
+                    f"statement {step.start + 1} of {script.path} is still running on the "
+                    f"server, in process {row.sent_by_pid} ({running})",
+                    detail=statement.excerpt(),
+                    hint=f"wait for it to end (or cancel it: SELECT pg_cancel_backend("
+                    f"{row.sent_by_pid})), then run 'schemactl up --resume' again",
+                )
+        decision = _proof(conn, script, statement)
+        if decision is None:
+            raise RefusedError(
+                f"statement {step.start + 1} of {script.path}:{statement.line} was sent to the "
+                "server before the run stopped, and whether it took effect is unknown",
+                detail=statement.excerpt(),
+                hint="look at the database, then run 'schemactl up --resume --rerun-last' to "
+                "send it again, or 'schemactl up --resume --skip-last' if it took effect",
+            )
+        skip, reason = decision
+        self.emit(OutcomeSettled(step, step.start, "skipped" if skip else "run again", reason))
+        return step.start + 1 if skip else step.start
 
     def _verify_resume(self, step: Step) -> None:
-        recorded = ledger.applied_statements(self.conn, self.table, step.migration.version)
+        recorded = ledger.applied_statements(self.control, self.table, step.migration.version)
         current = [s.normalized for s in step.migration.up.statements]
         if recorded[: step.start] != current[: step.start]:
             raise RefusedError(
@@ -275,21 +487,112 @@ class Runner:
                 hint="restore the file, or finish by hand and run 'schemactl repair'",
             )
 
-    def _execute(self, step: Step, script: Script, statement: Statement) -> None:
+    def _execute(
+        self, conn: psycopg.Connection, step: Step, script: Script, statement: Statement
+    ) -> None:
         try:
-            self.cursor.execute(statement.text.encode("utf-8"))
+            conn.execute(statement.text.encode("utf-8"))
         except psycopg.Error as exc:
             raise failure(script.path, statement, exc, dirty=script.no_transaction) from exc
         self.emit(StatementDone(step, statement.index, len(script.statements)))
 
 
+class _LedgerFailure(MigrationFailedError):
+    """The migration's ledger change failed (the runner says why in a reader's terms)."""
+
+    def __init__(self, script: Script, exc: psycopg.Error):
+        super().__init__(str(exc), path=script.path, line=1)
+        self.exc = exc
+
+
+def _rolled_back(
+    script: Script, exc: psycopg.Error, message: str, *, detail: str | None, hint: str | None
+) -> MigrationFailedError:
+    sqlstate = exc.diag.sqlstate or getattr(exc, "sqlstate", None)
+    return MigrationFailedError(
+        f"{script.path}: {message}",
+        reason=message,
+        path=script.path,
+        line=script.statements[-1].line if script.statements else 1,
+        detail=detail,
+        hint=hint,
+        sqlstate=sqlstate,
+    )
+
+
+def _exec(conn: psycopg.Connection, text: str) -> None:
+    """Run ``text`` (statements separated by semicolons) as one simple query, inside whatever
+    transaction ``conn`` has open; raise the first error."""
+    # PQexec returns the last result, or the error that stopped the rest.
+    result = conn.pgconn.exec_(text.encode("utf-8"))
+    if result.status == ExecStatus.FATAL_ERROR:
+        raise pg_errors.error_from_result(result, conn.info.encoding)
+
+
+def _read_back(values: tuple[str | None, ...] | None) -> tuple[str, str] | None:
+    if values is None or len(values) != 2 or values[0] is None or values[1] is None:
+        return None
+    return values[0], values[1]
+
+
+def _connection_broken(conn: psycopg.Connection) -> bool:
+    return conn.closed or conn.pgconn.status != psycopg.pq.ConnStatus.OK
+
+
+_STILL_RUNNING = """
+SELECT format('%%s since %%s', state, to_char(query_start, 'YYYY-MM-DD HH24:MI:SS TZ'))
+  FROM pg_stat_activity WHERE pid = %s AND state <> 'idle'
+"""
+
+
+def _still_running(conn: psycopg.Connection, pid: int) -> str | None:
+    row = conn.execute(_STILL_RUNNING, (pid,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def _proof(
+    conn: psycopg.Connection, script: Script, statement: Statement
+) -> tuple[bool, str] | None:
+    """Whether a statement whose outcome is unknown took effect, where that can be shown:
+    ``(skip, reason)``, or None."""
+    build = concurrent_build(statement)
+    if build is not None and build.reindex:
+        return False, "a rebuild can run again; invalid copies it left are dropped first"
+    if build is not None and build.index is not None and build.table is not None:
+        found = conn.execute(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = to_regclass(%s) AND c.relname = %s",
+            (build.table, build.index.strip('"')),
+        ).fetchone()
+        if found is None:
+            return False, f"index {build.index} does not exist: it was not built"
+        if found[0]:
+            return True, f"index {build.index} exists and is valid: it was built"
+        return False, f"index {build.index} is invalid: it is dropped and built again"
+    if Directive.IDEMPOTENT in script.directives:
+        return False, "the file declares itself idempotent"
+    return None
+
+
 @dataclass(frozen=True)
 class _OneQuery:
-    """A migration's statements between BEGIN and its ledger row and COMMIT, as one text."""
+    """A migration's statements between BEGIN and what follows them (the session's reset, its
+    reading back, the ledger row) and COMMIT, as one text."""
 
     text: str
     offsets: tuple[int, ...]  # where each statement starts in ``text``
-    closing: int  # where the ledger row starts
+    closing: int  # where what follows the statements starts
+    statements: int
+    tail: int  # how many statements follow the migration's own
+
+    @property
+    def results(self) -> int:
+        """How many results the server sends when every statement succeeds."""
+        return 1 + self.statements + self.tail + 1
+
+    @property
+    def read_back_result(self) -> int:
+        return 1 + self.statements + len(RESET)
 
     def failure(self, script: Script, outcome: simple_query.Outcome) -> MigrationFailedError:
         """The error for ``outcome``, naming the statement that failed.
@@ -307,11 +610,14 @@ class _OneQuery:
         if outcome.completed == 0 and position:
             index = bisect.bisect_right(self.offsets, position - 1) - 1
             if position - 1 >= self.closing:
-                index = len(statements)
-        if index == len(statements):
-            return commit_failure(script, exc, during=_LEDGER_ROW)
-        if not 0 <= index < len(statements):
+                index = len(statements) + self.tail
+        after = index - len(statements)
+        if after == self.tail - 1:
+            return _LedgerFailure(script, exc)
+        if after == self.tail:
             return commit_failure(script, exc)
+        if after >= 0 or index < 0:
+            return commit_failure(script, exc, during=_RESET_FAILED)
         start = self.offsets[index]
         end = self.offsets[index + 1] if index + 1 < len(self.offsets) else self.closing
         # A position outside the statement (another encoding's count) is not used.
@@ -319,7 +625,7 @@ class _OneQuery:
         return failure(script.path, statements[index], exc, dirty=False, position_offset=offset)
 
 
-def _joined(statements: tuple[Statement, ...], closing: str) -> _OneQuery:
+def _joined(statements: tuple[Statement, ...], tail: tuple[str, ...]) -> _OneQuery:
     parts = ["BEGIN", SEPARATOR]
     offsets = []
     length = len("BEGIN") + len(SEPARATOR)
@@ -327,8 +633,10 @@ def _joined(statements: tuple[Statement, ...], closing: str) -> _OneQuery:
         offsets.append(length)
         parts += (statement.text, SEPARATOR)
         length += len(statement.text) + len(SEPARATOR)
-    parts += (closing, SEPARATOR, "COMMIT")
-    return _OneQuery("".join(parts), tuple(offsets), length)
+    for text in tail:
+        parts += (text, SEPARATOR)
+    parts.append("COMMIT")
+    return _OneQuery("".join(parts), tuple(offsets), length, len(statements), len(tail))
 
 
 def _script(step: Step) -> Script:
@@ -370,6 +678,7 @@ def failure(
 
 _AT_COMMIT = "at COMMIT, after every statement ran (a deferred constraint or trigger)"
 _LEDGER_ROW = "writing the ledger row, after every statement ran"
+_RESET_FAILED = "resetting the session after every statement ran"
 
 
 def commit_failure(
@@ -436,18 +745,41 @@ def _miscounted(script: Script, ran: int) -> MigrationFailedError:
     )
 
 
-def _explain_dirty(error: MigrationFailedError, step: Step, done: int, total: int) -> None:
-    error.detail = (
-        f"{error.detail}\n{done} of {total} statements completed before this one; "
-        f"migration {step.migration.version} is now marked dirty"
-    )
+def _explain_dirty(
+    error: MigrationFailedError, step: Step, done: int, total: int, left: list[str]
+) -> None:
+    lines = [
+        error.detail or "",
+        f"{done} of {total} statements completed before this one; "
+        f"migration {step.migration.version} is now marked dirty",
+    ]
+    if left:
+        lines.append(
+            "PostgreSQL left the invalid index "
+            + ", ".join(left)
+            + " behind: the migration is not rolled back"
+        )
+    error.detail = "\n".join(line for line in lines if line)
+    error.dirty = True
+    version = step.migration.version
     if step.direction is Direction.UP:
+        dropped = " (it drops the invalid index first)" if left else ""
         error.hint = (
-            "fix the cause, then run 'schemactl up --resume' to continue from this statement, "
-            f"or 'schemactl repair {step.migration.version} --applied' or '--forget'"
+            "fix the cause, then run 'schemactl up --resume' to continue from this statement"
+            f"{dropped}, or 'schemactl repair {version} --applied' or '--forget'"
         )
     else:
-        error.hint = (
-            "finish the rollback by hand, then run "
-            f"'schemactl repair {step.migration.version} --forget'"
-        )
+        error.hint = f"finish the rollback by hand, then run 'schemactl repair {version} --forget'"
+
+
+def _explain_unknown(error: MigrationFailedError, step: Step, index: int, total: int) -> None:
+    error.detail = (
+        f"{error.detail}\nthe connection ended while statement {index + 1} of {total} ran: the "
+        "server may have finished it, so whether it took effect is unknown; migration "
+        f"{step.migration.version} is marked dirty with that statement recorded as sent"
+    )
+    error.dirty = True
+    error.hint = (
+        "run 'schemactl up --resume': it says what it can prove about that statement, and "
+        "otherwise asks for --rerun-last or --skip-last"
+    )

@@ -42,6 +42,7 @@ class Outcome:
     completed: int
     error: psycopg.Error | None
     interrupt: BaseException | None = None
+    kept: tuple[str | None, ...] | None = None  # the first row of the result asked for
 
 
 class OutcomeUnknown(Exception):
@@ -50,10 +51,14 @@ class OutcomeUnknown(Exception):
 
 
 def run(
-    conn: psycopg.Connection, query: str, meanwhile: Callable[[], object] = lambda: None
+    conn: psycopg.Connection,
+    query: str,
+    meanwhile: Callable[[], object] = lambda: None,
+    keep: int = -1,
 ) -> Outcome:
     """Send ``query`` (statements separated by semicolons) and wait for every result, calling
-    ``meanwhile`` once the query is on its way, while the server works on it.
+    ``meanwhile`` once the query is on its way, while the server works on it. The first row of
+    result number ``keep`` (counted from 0) comes back as text in ``Outcome.kept``.
 
     The connection must be idle and outside a transaction. On an interrupt the server is
     asked to cancel and the results are read to the end; the Outcome carries the interrupt.
@@ -74,12 +79,19 @@ def run(
         _stop(conn)
         raise
     completed = 0
+    kept = None
     for result in results:
         if result.status == ExecStatus.FATAL_ERROR:
             error = pg_errors.error_from_result(result, conn.info.encoding)
-            return Outcome(completed, error, interrupt)
+            return Outcome(completed, error, interrupt, kept)
+        if completed == keep and result.ntuples:
+            kept = tuple(_text(result.get_value(0, column)) for column in range(result.nfields))
         completed += 1
-    return Outcome(completed, None, interrupt)
+    return Outcome(completed, None, interrupt, kept)
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("utf-8")
 
 
 def _flush(pgconn: PGconn) -> None:

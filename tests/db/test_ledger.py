@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from schemactl.errors import ConfigError
@@ -53,7 +54,8 @@ def test_ensure_creates_the_table_and_its_schema_once(conn):
     assert columns == [
         "version", "name", "checksum", "down_checksum", "statements", "applied_at",
         "applied_by", "applied_from", "execution_ms", "dirty", "dirty_direction",
-        "statements_done", "tool_version", "raw_checksum",
+        "statements_done", "tool_version", "raw_checksum", "statement_sent", "sent_by_pid",
+        "down_raw_checksum",
     ]  # fmt: skip
 
 
@@ -96,25 +98,28 @@ def test_dirty_record_tracks_progress_until_marked_clean(conn):
     ledger.ensure(conn, table)
 
     ledger.record(conn, table, ENTRY, dirty_direction="up", statements_done=0)
-    ledger.mark_progress(conn, table, 1, 2)
+    ledger.mark_sent(conn, table, 1, done=2, sent=3, pid=4242, direction="up")
     (dirty,) = ledger.read(conn, table)
     ledger.mark_clean(conn, table, 1, 40.0)
     (clean,) = ledger.read(conn, table)
 
     assert (dirty.dirty, dirty.dirty_direction, dirty.statements_done) == (True, "up", 2)
+    assert (dirty.statement_sent, dirty.sent_by_pid) == (3, 4242)
     assert (clean.dirty, clean.dirty_direction, clean.statements_done) == (False, None, None)
+    assert (clean.statement_sent, clean.sent_by_pid) == (None, None)
     assert clean.execution_ms == 40.0
 
 
-def test_record_replaces_an_existing_row(conn):
+def test_record_never_replaces_an_existing_row(conn):
     table = LedgerTable.parse("public.schemactl_migrations")
     ledger.ensure(conn, table)
     ledger.record(conn, table, ENTRY, dirty_direction="up", statements_done=1)
 
-    ledger.record(conn, table, Entry(1, "users", "e" * 64, None, ["select 1"]))
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        ledger.record(conn, table, Entry(1, "users", "e" * 64, None, ["select 1"]))
 
     (row,) = ledger.read(conn, table)
-    assert (row.checksum, row.down_checksum, row.dirty) == ("e" * 64, None, False)
+    assert (row.checksum, row.dirty) == (ENTRY.checksum, True)
 
 
 def test_accept_checksum_updates_checksums_and_statements(conn):
@@ -200,7 +205,7 @@ def test_a_percent_sign_in_the_ledger_name_is_not_a_placeholder(conn):
     ledger.ensure(conn, table)
 
     ledger.record(conn, table, ENTRY, dirty_direction="up", statements_done=0)
-    ledger.mark_progress(conn, table, ENTRY.version, 1)
+    ledger.mark_sent(conn, table, ENTRY.version, done=1, sent=None, pid=None, direction="up")
     ledger.mark_clean(conn, table, ENTRY.version, 5.0)
     ledger.accept_checksum(conn, table, ENTRY)
     ledger.remember_raw_checksums(conn, table, [(ENTRY.version, ENTRY.checksum, "r" * 64)])

@@ -28,6 +28,7 @@ from schemactl.run.runner import (
     Runner,
     StatementDone,
 )
+from schemactl.run.session import WorkSession
 from tests.conftest import url_for
 
 TABLE = LedgerTable.parse("public.schemactl_migrations")
@@ -41,15 +42,28 @@ def migrations(migration_dir):
     return load
 
 
-def runner(conn, events=None, **kwargs) -> Runner:
+def session(conn, work=None, **settings) -> WorkSession:
+    """Migrations' session: a new connection to ``conn``'s database, or ``work``."""
+    return WorkSession(url_for(conn), settings, "up", conn=work)
+
+
+def runner(conn, events=None, *, work=None, settings=None, **kwargs) -> Runner:
+    """A runner whose run lock and ledger connection is ``conn``."""
     ledger.ensure(conn, TABLE)
     return Runner(
-        conn, TABLE, on_event=events.append if events is not None else lambda event: None, **kwargs
+        conn,
+        session(conn, work, **(settings or {})),
+        TABLE,
+        on_event=events.append if events is not None else lambda event: None,
+        **kwargs,
     )
 
 
 def up(migration_set: MigrationSet, *versions: int, start: int = 0) -> Plan:
-    steps = [Step(migration_set.by_version[v], Direction.UP, start) for v in versions]
+    steps = [
+        Step(migration_set.by_version[v], Direction.UP, start, resuming=bool(start))
+        for v in versions
+    ]
     return Plan(Direction.UP, tuple(steps))
 
 
@@ -212,7 +226,6 @@ def blocker(conn):
 
 def test_lock_timeout_failures_are_retried_until_the_lock_is_free(conn, blocker, migrations):
     m = migrations({"0001_col": ("ALTER TABLE t ADD COLUMN x int;", "ALTER TABLE t DROP x;")})
-    conn.execute("SET lock_timeout = '100ms'")
     events = []
 
     def release_on_first_retry(event) -> None:
@@ -220,7 +233,14 @@ def test_lock_timeout_failures_are_retried_until_the_lock_is_free(conn, blocker,
         if isinstance(event, RetryScheduled) and event.attempt == 2:
             blocker.commit()
 
-    run = Runner(conn, TABLE, retries=5, backoff_seconds=0.01, on_event=release_on_first_retry)
+    run = Runner(
+        conn,
+        session(conn, lock_timeout="100ms"),
+        TABLE,
+        retries=5,
+        backoff_seconds=0.01,
+        on_event=release_on_first_retry,
+    )
     ledger.ensure(conn, TABLE)
     run.run(up(m, 1))
 
@@ -234,11 +254,10 @@ def test_lock_timeout_failures_are_retried_until_the_lock_is_free(conn, blocker,
 
 def test_lock_timeout_is_not_retried_without_retries(conn, blocker, migrations):
     m = migrations({"0001_col": ("ALTER TABLE t ADD COLUMN x int;", "ALTER TABLE t DROP x;")})
-    conn.execute("SET lock_timeout = '50ms'")
     events = []
 
     with pytest.raises(MigrationFailedError) as raised:
-        runner(conn, events).run(up(m, 1))
+        runner(conn, events, settings={"lock_timeout": "50ms"}).run(up(m, 1))
 
     assert raised.value.sqlstate == "55P03"
     assert not any(isinstance(e, RetryScheduled) for e in events)
@@ -248,11 +267,11 @@ def test_no_transaction_migrations_are_never_retried(conn, blocker, migrations):
     m = migrations(
         {"0001_col": ("-- schemactl:no-transaction\nALTER TABLE t ADD COLUMN x int;", "SELECT 1;")}
     )
-    conn.execute("SET lock_timeout = '50ms'")
     events = []
+    run = runner(conn, events, settings={"lock_timeout": "50ms"}, retries=3, backoff_seconds=0.01)
 
     with pytest.raises(MigrationFailedError):
-        runner(conn, events, retries=3, backoff_seconds=0.01).run(up(m, 1))
+        run.run(up(m, 1))
 
     assert not any(isinstance(e, RetryScheduled) for e in events)
 
@@ -364,7 +383,7 @@ def test_lost_connection_is_a_migration_failure_that_applies_nothing(conn, migra
         killer.start()
         try:
             with pytest.raises(MigrationFailedError) as raised:
-                Runner(victim, TABLE).run(up(m, 1))
+                runner(conn, work=victim).run(up(m, 1))
         finally:
             killer.join()
 
@@ -433,7 +452,9 @@ def test_an_interrupt_after_the_server_committed_reports_the_migration_applied(c
         return bool(rows(conn))
 
     with psycopg.connect(url_for(conn), autocommit=True) as victim:
-        run = InterruptedWhilePreparing(victim, TABLE, on_event=events.append, when=committed)
+        run = InterruptedWhilePreparing(
+            conn, session(conn, victim), TABLE, on_event=events.append, when=committed
+        )
         with pytest.raises(KeyboardInterrupt):
             run.run(up(m, 1, 2))
         assert victim.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
@@ -452,7 +473,9 @@ def test_an_interrupt_the_server_obeys_rolls_the_migration_back(conn, migrations
     ledger.ensure(conn, TABLE)
 
     with psycopg.connect(url_for(conn), autocommit=True) as victim:
-        run = InterruptedWhilePreparing(victim, TABLE, when=sleeping(conn, victim))
+        run = InterruptedWhilePreparing(
+            conn, session(conn, victim), TABLE, when=sleeping(conn, victim)
+        )
         with pytest.raises(KeyboardInterrupt):
             run.run(up(m, 1, 2))
         assert victim.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
@@ -476,7 +499,9 @@ def test_an_interrupt_the_server_ignores_ends_its_session_and_says_status_will_t
     victim = psycopg.connect(url_for(conn), autocommit=True)
 
     with pytest.raises(InterruptedRunError) as raised:
-        InterruptedWhilePreparing(victim, TABLE, when=sleeping(conn, victim)).run(up(m, 1, 2))
+        InterruptedWhilePreparing(
+            conn, session(conn, victim), TABLE, when=sleeping(conn, victim)
+        ).run(up(m, 1, 2))
 
     assert "its end could not be read" in raised.value.message
     assert "schemactl status" in raised.value.hint

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from schemactl.errors import RefusedError, UsageError
+from schemactl.errors import LedgerStateError, RefusedError, UsageError
 from schemactl.files.migrations import MigrationSet, load_directory
 from schemactl.run.plan import (
     Direction,
+    LastSent,
     LedgerRow,
     Overrides,
     State,
@@ -155,14 +156,81 @@ def test_dirty_error_without_a_file_omits_the_total(tmp_path):
     assert error.detail.startswith("2 statements completed")
 
 
+def long_file(tmp_path: Path, statements: int = 6) -> MigrationSet:
+    """Migration 1 with ``statements`` statements, and migration 2."""
+    body = "\n".join(f"SELECT {i};" for i in range(statements))
+    (tmp_path / "0001_m1.up.sql").write_text(f"-- schemactl:no-transaction\n{body}")
+    (tmp_path / "0001_m1.down.sql").write_text("SELECT 0;")
+    (tmp_path / "0002_m2.up.sql").write_text("SELECT 2;")
+    (tmp_path / "0002_m2.down.sql").write_text("SELECT 2;")
+    return load_directory(tmp_path)
+
+
+def dirty_row(migrations: MigrationSet, **changes) -> LedgerRow:
+    return row(migrations, 1, dirty=True, dirty_direction="up", **changes)
+
+
 def test_resume_starts_at_the_failed_statement_then_continues(tmp_path):
-    migrations = files(tmp_path, [1, 2])
-    dirty = row(migrations, 1, dirty=True, dirty_direction="up", statements_done=4)
-    statuses = compute_status(migrations, [dirty])
+    migrations = long_file(tmp_path)
+    statuses = compute_status(migrations, [dirty_row(migrations, statements_done=4)])
 
     plan = plan_up(statuses, resume=True)
 
     assert versions(plan) == [(1, Direction.UP, 4), (2, Direction.UP, 0)]
+    assert plan.steps[0].resuming and not plan.steps[0].sent_unknown
+    assert not plan.steps[1].resuming
+
+
+def test_resume_of_a_statement_sent_before_a_crash_is_left_to_proof(tmp_path):
+    migrations = long_file(tmp_path)
+    dirty = dirty_row(migrations, statements_done=2, statement_sent=3, sent_by_pid=77)
+
+    (step, _) = plan_up(compute_status(migrations, [dirty]), resume=True).steps
+
+    assert (step.start, step.resuming, step.sent_unknown) == (2, True, True)
+    assert step.row == dirty
+
+
+@pytest.mark.parametrize(("last", "start"), [(LastSent.RERUN, 2), (LastSent.SKIP, 3)])
+def test_rerun_last_and_skip_last_decide_the_statement_sent_before_a_crash(
+    tmp_path, last, start
+):
+    migrations = long_file(tmp_path)
+    dirty = dirty_row(migrations, statements_done=2, statement_sent=3)
+
+    (step, _) = plan_up(compute_status(migrations, [dirty]), resume=True, last=last).steps
+
+    assert (step.start, step.sent_unknown) == (start, False)
+
+
+def test_rerun_last_without_an_unknown_statement_is_a_usage_error(tmp_path):
+    migrations = long_file(tmp_path)
+    statuses = compute_status(migrations, [dirty_row(migrations, statements_done=2)])
+
+    with pytest.raises(UsageError, match="no statement of migration 1 has an unknown outcome"):
+        plan_up(statuses, resume=True, last=LastSent.RERUN)
+    with pytest.raises(UsageError, match="go with --resume"):
+        plan_up(statuses, last=LastSent.SKIP)
+
+
+@pytest.mark.parametrize(
+    ("done", "sent"), [(-1, None), (7, None), (2, 5), (2, 2), (6, 7)], ids=str
+)
+def test_resume_refuses_progress_schemactl_cannot_have_written(tmp_path, done, sent):
+    migrations = long_file(tmp_path)
+    dirty = dirty_row(migrations, statements_done=done, statement_sent=sent)
+
+    with pytest.raises(LedgerStateError, match="the ledger row of migration 1 is inconsistent"):
+        plan_up(compute_status(migrations, [dirty]), resume=True)
+
+
+def test_a_dirty_row_with_an_unknown_statement_says_so(tmp_path):
+    migrations = long_file(tmp_path)
+    dirty = dirty_row(migrations, statements_done=2, statement_sent=3)
+
+    error = dirty_error(compute_status(migrations, [dirty])[0])
+
+    assert "statement 3 was sent to the server before the run stopped" in error.detail
 
 
 def test_resume_without_a_dirty_migration_is_a_usage_error(tmp_path):
