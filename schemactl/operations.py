@@ -19,6 +19,7 @@ import psycopg
 from schemactl.config import Settings
 from schemactl.errors import ConfigError, RefusedError, UsageError
 from schemactl.files.migrations import MigrationSet, load_directory, next_file_names
+from schemactl.files.redact import redact_passwords
 from schemactl.run import db, ledger
 from schemactl.run.ledger import LedgerTable
 from schemactl.run.plan import (
@@ -273,7 +274,7 @@ def status(settings: Settings) -> StatusReport:
         for s in statuses:
             if s.state is State.MODIFIED and s.migration is not None:
                 applied = ledger.applied_statements(conn, table, s.version)
-                current = [st.normalized for st in s.migration.up.statements]
+                current = [redact_passwords(st.normalized) for st in s.migration.up.statements]
                 changes[s.version] = statement_changes(applied, current)
     return StatusReport(settings.dir, str(table), tuple(statuses), changes, tuple(notes))
 

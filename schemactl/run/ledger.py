@@ -22,6 +22,7 @@ from psycopg import sql
 from schemactl import __version__
 from schemactl.dsn import mask
 from schemactl.errors import ConfigError, LedgerAccessError, LedgerStateError
+from schemactl.files.redact import redact_passwords
 from schemactl.run.plan import LedgerRow
 
 DEFAULT_TABLE = "public.schemactl_migrations"
@@ -324,7 +325,8 @@ def applied_statements(conn: psycopg.Connection, table: LedgerTable, version: in
     query = sql.SQL("SELECT statements FROM {} WHERE version = %s").format(table.in_template)
     with access(conn, table, "reading"):
         row = conn.execute(query, (version,)).fetchone()
-    return list(row[0] or []) if row else []
+    # Rows written before passwords were redacted still hold them.
+    return [redact_passwords(s) for s in row[0] or []] if row else []
 
 
 @dataclass(frozen=True)

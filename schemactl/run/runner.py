@@ -27,6 +27,7 @@ from schemactl.errors import (
     SchemactlError,
 )
 from schemactl.files.migrations import Directive, Migration, Script
+from schemactl.files.redact import redact_passwords
 from schemactl.files.statements import SEPARATOR, Statement, changes_parsing
 from schemactl.run import db, invalid_index, ledger, simple_query
 from schemactl.run.invalid_index import ConcurrentBuild, concurrent_build
@@ -113,7 +114,8 @@ def entry_for(migration: Migration) -> Entry:
         name=migration.name,
         checksum=migration.up.checksum,
         down_checksum=down.checksum if down else None,
-        statements=[s.normalized for s in migration.up.statements],
+        # The ledger keeps no password literal; the checksum still covers the real text.
+        statements=[redact_passwords(s.normalized) for s in migration.up.statements],
         raw_checksum=migration.up.raw_checksum,
         down_raw_checksum=down.raw_checksum if down else None,
     )
@@ -458,7 +460,7 @@ class Runner:
                 raise RefusedError(
                     f"statement {step.start + 1} of {script.path} is still running on the "
                     f"server, in process {row.sent_by_pid} ({running})",
-                    detail=statement.excerpt(),
+                    detail=redact_passwords(statement.excerpt()),
                     hint=f"wait for it to end (or cancel it: SELECT pg_cancel_backend("
                     f"{row.sent_by_pid})), then run 'schemactl up --resume' again",
                 )
@@ -467,7 +469,7 @@ class Runner:
             raise RefusedError(
                 f"statement {step.start + 1} of {script.path}:{statement.line} was sent to the "
                 "server before the run stopped, and whether it took effect is unknown",
-                detail=statement.excerpt(),
+                detail=redact_passwords(statement.excerpt()),
                 hint="look at the database, then run 'schemactl up --resume --rerun-last' to "
                 "send it again, or 'schemactl up --resume --skip-last' if it took effect",
             )
@@ -477,7 +479,7 @@ class Runner:
 
     def _verify_resume(self, step: Step) -> None:
         recorded = ledger.applied_statements(self.control, self.table, step.migration.version)
-        current = [s.normalized for s in step.migration.up.statements]
+        current = [redact_passwords(s.normalized) for s in step.migration.up.statements]
         if recorded[: step.start] != current[: step.start]:
             raise RefusedError(
                 f"cannot resume migration {step.migration.label}: statements that already "
@@ -658,7 +660,7 @@ def failure(
     line = statement.line_of(position) if position > 0 else statement.line
     sqlstate = diag.sqlstate or getattr(exc, "sqlstate", None)
     primary = diag.message_primary or str(exc).strip()
-    detail_lines = [f"statement {statement.index + 1}: {statement.excerpt()}"]
+    detail_lines = [f"statement {statement.index + 1}: {redact_passwords(statement.excerpt())}"]
     if diag.message_detail:
         detail_lines.append(f"DETAIL: {diag.message_detail}")
     if isinstance(exc, pg_errors.LockNotAvailable):

@@ -98,9 +98,7 @@ class WorkSession:
         return self._conn
 
     def _open(self) -> psycopg.Connection:
-        return self._started(
-            db.connect(self._url, purpose=self._purpose, settings=self._settings)
-        )
+        return self._started(db.connect(self._url, purpose=self._purpose, settings=self._settings))
 
     def _started(self, conn: psycopg.Connection) -> psycopg.Connection:
         # Migration SQL may DEALLOCATE ALL: nothing of ours may depend on a prepared statement.
