@@ -225,7 +225,7 @@ class Runner:
             if outcome.completed != query.results:
                 self.work.renew()
                 raise _miscounted(script, outcome.completed - query.results + total)
-            self.work.verify(_read_back(outcome.kept))
+            self.work.verify(outcome.kept)
             # Committed before the interrupt took effect: reported as applied, then raised.
             self._interrupt = outcome.interrupt
             return
@@ -529,12 +529,6 @@ def _exec(conn: psycopg.Connection, text: str) -> None:
     result = conn.pgconn.exec_(text.encode("utf-8"))
     if result.status == ExecStatus.FATAL_ERROR:
         raise pg_errors.error_from_result(result, conn.info.encoding)
-
-
-def _read_back(values: tuple[str | None, ...] | None) -> tuple[str, str] | None:
-    if values is None or len(values) != 2 or values[0] is None or values[1] is None:
-        return None
-    return values[0], values[1]
 
 
 def _connection_broken(conn: psycopg.Connection) -> bool:

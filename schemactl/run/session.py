@@ -38,8 +38,12 @@ RESET = (
     "DISCARD TEMP",
 )
 
-# Read back after the reset; compared with the values the session started with.
-READ_BACK = "SELECT current_user, pg_catalog.current_setting('search_path')"
+# Read back after the reset; compared with the values the session started with. The last
+# value changes when any database's or role's defaults change (ALTER DATABASE|ROLE ... SET, by
+# any route, a DO block's dynamic SQL included): only a new session starts with those.
+READ_BACK = """SELECT current_user, pg_catalog.current_setting('search_path'),
+  (SELECT coalesce(pg_catalog.string_agg(s.xmin::text, ','), '')
+     FROM pg_catalog.pg_db_role_setting AS s)"""
 
 # Settings the server reports whenever they change (ParameterStatus): free to compare.
 _REPORTED = (
@@ -55,17 +59,10 @@ _REPORTED = (
     "search_path",  # reported from PostgreSQL 18 on
 )
 
-# Statements whose effect reaches only sessions that start after them.
-_NEW_SESSION_DEFAULTS = ("alter database ", "alter role ", "alter user ", "alter group ", "load ")
-
-
 def changes_new_sessions(statement: Statement) -> bool:
     """True for a statement after which only a new connection starts as a new session would:
-    a change of per-database or per-role defaults, or a library loaded into the session."""
-    normalized = statement.normalized
-    if not normalized.startswith(_NEW_SESSION_DEFAULTS):
-        return False
-    return normalized.startswith("load ") or " set " in normalized or " reset " in normalized
+    a library loaded into the session (the reading back sees changed defaults)."""
+    return statement.normalized.startswith("load ")
 
 
 class WorkSession:
@@ -87,7 +84,7 @@ class WorkSession:
         self._purpose = purpose
         self._conn: psycopg.Connection | None = None
         self._reported: dict[str, bytes | None] = {}
-        self.read_back: tuple[str, str] | None = None
+        self.read_back: tuple[str | None, ...] | None = None
         if conn is not None:
             self._conn = self._started(conn)
 
@@ -105,7 +102,7 @@ class WorkSession:
         conn.prepare_threshold = None
         self._reported = _reported(conn)
         row = conn.execute(READ_BACK).fetchone()
-        self.read_back = (row[0], row[1]) if row else None
+        self.read_back = tuple(row) if row else None
         return conn
 
     @property
@@ -118,10 +115,10 @@ class WorkSession:
             self._conn.close()
         self._conn = None
 
-    def verify(self, read_back: tuple[str, str] | None) -> None:
+    def verify(self, read_back: tuple[str | None, ...] | None) -> None:
         """Renew the connection unless the session is as it started: the reported settings
-        unchanged and ``read_back`` (current_user, search_path, read after the reset) equal to
-        the first reading."""
+        unchanged and ``read_back`` (``READ_BACK`` after the reset) equal to the first
+        reading."""
         conn = self._conn
         if conn is None or conn.closed:
             return
@@ -142,7 +139,7 @@ class WorkSession:
         except psycopg.Error:
             self.renew()
             return
-        self.verify((row[0], row[1]) if row else None)
+        self.verify(tuple(row) if row else None)
 
     def close(self) -> None:
         self.renew()
