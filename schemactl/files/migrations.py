@@ -2,8 +2,8 @@
 
 A migration directory holds ``NNNN_name.up.sql`` / ``NNNN_name.down.sql`` pairs. Other files
 (README.md, schema.sql) are ignored; a ``.sql`` file that looks like a migration but is not
-named like one is a problem. Validation reports every problem at once and never touches a
-database.
+named like one is a problem, and so is anything named like one that is not a regular file.
+Validation reports every problem at once and never touches a database.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from schemactl.errors import FileProblem, MigrationFileError, UsageError
 
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 FILE_NAME = re.compile(
     r"^(?P<version>[0-9]+)_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?P<dir>up|down)\.sql$"
 )
+# The ledger's version column is a bigint: a larger version would run, then fail to be recorded.
+MAX_VERSION = 9223372036854775807
+_TOO_LARGE = f"version is too large: the ledger records versions up to {MAX_VERSION} (a bigint)"
+_NOT_REGULAR = "named like a migration but is not a regular file ({})"
+_NUL = "file contains a NUL byte (PostgreSQL cannot take one in query text)"
 _DIRECTIVE = re.compile(r"^--\s*schemactl:\s*(?P<body>.*?)\s*$")
 _DIRECTIVE_ANYWHERE = re.compile(r"--\s*schemactl:", re.IGNORECASE)
 
@@ -59,12 +65,22 @@ class Script:
     @classmethod
     def read(cls, path: Path) -> Script:
         """Read ``path``; what is wrong with it is kept in ``problems``, not raised."""
-        return cls._from_bytes(path, _read_bytes(path))
+        try:
+            raw = _read_bytes(path)
+        except _NotRegularFileError as exc:
+            problem = FileProblem(path, _NOT_REGULAR.format(exc.kind))
+            return cls(path, "", "", frozenset(), frozenset(), (problem,))
+        return cls._from_bytes(path, raw)
 
     @classmethod
     def _from_bytes(cls, path: Path, raw: bytes) -> Script:
         problems: list[FileProblem] = []
         text = _decode(path, raw, problems)
+        if b"\0" in raw:
+            # libpq sends query text as a C string: the statement would be cut short at the
+            # NUL, and fail only once the migrations before it were applied.
+            line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
+            problems.append(FileProblem(path, _NUL, line))
         if text is not None and not text.strip():
             problems.append(FileProblem(path, "file is empty"))
         if text is None or problems:
@@ -170,6 +186,7 @@ class _Candidate:
     to create at import, and its instances more to make, for one of each file."""
 
     __slots__ = ("direction", "directory", "file", "name", "version")
+    regular: ClassVar[bool] = True
 
     def __init__(self, directory: Path, file: str, version: int, name: str, direction: str):
         self.directory = directory
@@ -185,6 +202,14 @@ class _Candidate:
         # iterdir takes for a name known to be one component does not, where it exists.
         child = getattr(self.directory, "_make_child_relpath", None)
         return child(self.file) if child is not None else self.directory / self.file
+
+
+class _NotRegular(_Candidate):
+    """Something named like a migration that is not a regular file: never read, but it still
+    pairs, so that its partner is not reported as lacking it."""
+
+    __slots__ = ()
+    regular = False
 
 
 def load_directory(directory: Path, *, defer: bool = False) -> MigrationSet:
@@ -204,18 +229,19 @@ def load_directory(directory: Path, *, defer: bool = False) -> MigrationSet:
     migrations = []
     with _Reader(directory) as read:
         for version, (up_c, down_c) in sorted(pairs.items()):
-            if up_c is None:
+            if up_c is None or not up_c.regular:
                 continue
             up = read(up_c)
             _check_pair(up_c, up, down_c, problems)
-            migrations.append(Migration(version, up_c.name, up, down_c.file if down_c else None))
+            down_file = down_c.file if down_c is not None and down_c.regular else None
+            migrations.append(Migration(version, up_c.name, up, down_file))
     migration_set = MigrationSet(directory, tuple(migrations), _width(candidates))
     if problems or any(m.up.read_problems for m in migrations):
         # Something is wrong before connecting: report every file's problems in one go.
         for m in migrations:
             problems.extend(p for s in (m.up, m.down) if s is not None for p in s.problems)
         for up_c, down_c in pairs.values():
-            if up_c is None and down_c is not None:
+            if (up_c is None or not up_c.regular) and down_c is not None and down_c.regular:
                 problems.extend(Script.read(down_c.path).problems)
         raise MigrationFileError(_sorted(problems))
     if not defer:
@@ -228,16 +254,42 @@ def _sorted(problems: list[FileProblem]) -> list[FileProblem]:
 
 
 def _scan(directory: Path, problems: list[FileProblem]) -> list[_Candidate]:
-    found = []
-    # scandir's entries know whether they are files without a stat each; sorting names, not
-    # Paths, keeps this cheap for thousands of files.
+    found: list[_Candidate] = []
+    names = []
+    not_regular: dict[str, str] = {}  # name -> what it is instead
+    # scandir's entries know whether they are regular files without a stat each (a symlink
+    # costs one); sorting names, not Paths, keeps this cheap for thousands of files.
     with os.scandir(directory) as entries:
-        files = sorted(e.name for e in entries if e.name.endswith(".sql") and e.is_file())
-    for name in files:
+        for entry in entries:
+            name = entry.name
+            if not name.endswith(".sql"):
+                continue
+            try:
+                if entry.is_file():
+                    names.append(name)
+                    continue
+            except OSError:
+                pass  # a symlink that cannot be followed (a loop): _what_is says so
+            if FILE_NAME.match(name):
+                # Never opened: a FIFO would block the read until something wrote to it.
+                kind = _what_is(entry)
+                if kind is not None:
+                    not_regular[name] = kind
+                names.append(name)
+    names.sort()
+    for name in names:
         match = FILE_NAME.match(name)
         if match:
             version, stem, direction = int(match["version"]), match["name"], match["dir"]
-            found.append(_Candidate(directory, name, version, stem, direction))
+            if version > MAX_VERSION:
+                problems.append(FileProblem(directory / name, _TOO_LARGE))
+            elif not_regular and name in not_regular:
+                problems.append(
+                    FileProblem(directory / name, _NOT_REGULAR.format(not_regular[name]))
+                )
+                found.append(_NotRegular(directory, name, version, stem, direction))
+            else:
+                found.append(_Candidate(directory, name, version, stem, direction))
         elif name[0].isdigit() or name.endswith((".up.sql", ".down.sql")):
             problems.append(
                 FileProblem(
@@ -246,6 +298,35 @@ def _scan(directory: Path, problems: list[FileProblem]) -> list[_Candidate]:
                 )
             )
     return found
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((kind for test, kind in _KINDS if test(mode)), "a special file")
+
+
+def _what_is(entry: os.DirEntry[str]) -> str | None:
+    """What an entry that is not a regular file is, for the problem that names it (None if
+    it became one since the scan asked)."""
+    link = entry.is_symlink()
+    try:
+        mode = entry.stat().st_mode
+    except FileNotFoundError:
+        return "a symlink to nothing" if link else "gone while the directory was read"
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        return f"a symlink that cannot be followed: {reason}" if link else reason
+    if stat.S_ISREG(mode):
+        return None
+    return f"a symlink to {_kind(mode)}" if link else _kind(mode)
 
 
 def _pair(
@@ -265,7 +346,7 @@ def _pair(
         pairs[version] = (group[0], down) if direction == "up" else (up, group[0])
     up_versions = {c.version for c in candidates if c.direction == "up"}
     for c in candidates:
-        if c.direction == "down" and c.version not in up_versions:
+        if c.direction == "down" and c.regular and c.version not in up_versions:
             up_name = c.file.removesuffix(".down.sql") + ".up.sql"
             problems.append(FileProblem(c.path, f"down file has no up file ({up_name})"))
     for up, down in pairs.values():
@@ -321,22 +402,52 @@ class _Reader:
             return Script.read(path)
         try:
             raw = _read_bytes(candidate.file, self.fd)
-        except OSError:
-            raw = _read_bytes(path)  # raises what reading by path raises, naming the path
+        except (OSError, _NotRegularFileError):
+            # Read again by path: an error then names the path, and what is not a regular
+            # file becomes the script's problem.
+            return Script.read(path)
         return Script._from_bytes(path, raw)
+
+
+class _NotRegularFileError(Exception):
+    """What was opened as a migration file is not a regular file."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+# The scan never opens what is not a regular file, but a FIFO put in a file's place since
+# (a down file is read long after the scan) must not block: with O_NONBLOCK it opens at once,
+# and reads as empty or unready. A regular file reads the same either way.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
 
 
 def _read_bytes(path: Path | str, dir_fd: int | None = None) -> bytes:
     """The file's bytes. Plain os-level reads: the buffered file object ``read_bytes`` builds
     costs more than reading a small file, and a run reads every file of the directory."""
-    fd = os.open(path, os.O_RDONLY, dir_fd=dir_fd)
+    fd = os.open(path, _OPEN_FLAGS, dir_fd=dir_fd)
     try:
         chunks = []
-        while chunk := os.read(fd, 1 << 16):  # under malloc's mmap threshold
-            chunks.append(chunk)
+        try:
+            while chunk := os.read(fd, 1 << 16):  # under malloc's mmap threshold
+                chunks.append(chunk)
+        except (BlockingIOError, IsADirectoryError):
+            _refuse_unless_regular(fd)
+            raise
+        if not chunks:
+            # Only what reads as empty needs a look at what it is: one stat for the rare
+            # empty file rather than one for every file.
+            _refuse_unless_regular(fd)
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _refuse_unless_regular(fd: int) -> None:
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        raise _NotRegularFileError(_kind(mode))
 
 
 def _decode(path: Path, raw: bytes, problems: list[FileProblem]) -> str | None:
@@ -429,5 +540,39 @@ def next_file_names(migration_set: MigrationSet, name: str) -> tuple[str, str]:
         )
     versions = [m.version for m in migration_set.migrations]
     version = max(versions, default=0) + 1
+    if version > MAX_VERSION:
+        raise UsageError(
+            f"the next version would be {version}, beyond the largest the ledger records "
+            f"({MAX_VERSION}, a bigint)",
+            hint="the highest version leaves no room after it: number the new migration "
+            "by hand, below it",
+        )
     stem = f"{version:0{migration_set.width}d}_{name}"
-    return f"{stem}.up.sql", f"{stem}.down.sql"
+    up, down = f"{stem}.up.sql", f"{stem}.down.sql"
+    name_max = _name_max(migration_set.directory)
+    if len(down) > name_max:  # the name is ASCII: its characters are bytes
+        longest = max(name_max - (len(down) - len(name)), 0)
+        raise UsageError(
+            f"migration name is too long ({len(name)} characters; at most {longest} "
+            "characters here)",
+            detail=f"the down file's name would be {len(down)} bytes, and the file system of "
+            f"{migration_set.directory} allows names of up to {name_max} bytes",
+            hint="shorten the name",
+        )
+    return up, down
+
+
+def _name_max(directory: Path) -> int:
+    """The longest file name ``directory`` takes, in bytes. A directory not made yet is
+    asked through its nearest parent: it will be made on that file system."""
+    for path in (directory, *directory.parents):
+        try:
+            limit = os.pathconf(path, "PC_NAME_MAX")
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            break
+        if limit > 0:  # -1: no limit known
+            return limit
+        break
+    return 255  # NAME_MAX on every common file system

@@ -33,6 +33,18 @@ LAYOUT_RULES: tuple[tuple[re.Pattern[str], Rule], ...] = tuple(
                   "name it NNNN_lower_snake_name.up.sql or .down.sql"),
         ),
         (
+            r"^version is too large",
+            _rule("version-too-large", "a version beyond what the ledger's bigint column holds",
+                  "the migration would run, then fail to be recorded, after the ones before it "
+                  "were applied", "renumber it: versions go from 0 to 9223372036854775807"),
+        ),
+        (
+            r"is not a regular file",
+            _rule("not-regular-file", "a directory, FIFO or broken symlink named like a migration",
+                  "schemactl cannot read it as a migration (a FIFO would wait for a writer)",
+                  "put the migration file there, or move it out of the directory"),
+        ),
+        (
             r"^duplicate version",
             _rule("duplicate-version", "two files share a version and direction",
                   "schemactl cannot know which one to apply", "renumber one of them"),
@@ -76,6 +88,13 @@ LAYOUT_RULES: tuple[tuple[re.Pattern[str], Rule], ...] = tuple(
             r"utf-8",
             _rule("not-utf8", "a file that is not valid UTF-8",
                   "schemactl cannot read it as PostgreSQL would", "save the file as UTF-8"),
+        ),
+        (
+            r"contains a NUL byte",
+            _rule("nul-byte", "a NUL byte in a migration file",
+                  "PostgreSQL cannot take a NUL in query text: the file would fail when it runs, "
+                  "after the migrations before it were applied",
+                  "remove it; a file full of them was probably saved as UTF-16: save it as UTF-8"),
         ),
         (
             r"unknown directive",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke
 
@@ -60,3 +64,67 @@ def test_new_refuses_an_invalid_directory_naming_the_file(migration_dir):
 
     assert "0001_users.up.sql" in result.stderr
     assert not (directory / "0002_more.up.sql").exists()
+
+
+def name_max(directory):
+    return os.pathconf(directory, "PC_NAME_MAX")
+
+
+def test_new_refuses_a_name_too_long_for_the_file_system_before_making_anything(tmp_path):
+    directory = tmp_path / "fresh"
+    # 0001_ before the name and .down.sql after it, the longer of the two files.
+    longest = name_max(tmp_path) - len("0001_") - len(".down.sql")
+
+    result = invoke(["new", "a" * (longest + 1), "--dir", directory], ExitCode.USAGE)
+
+    assert "migration name is too long" in result.stderr
+    assert f"at most {longest} characters" in result.stderr
+    assert not directory.exists()
+
+    invoke(["new", "a" * longest, "--dir", directory])
+
+    assert sorted(len(p.name) for p in directory.iterdir()) == [
+        name_max(tmp_path) - 2,
+        name_max(tmp_path),
+    ]
+
+
+def test_the_longest_name_allows_for_the_directory_s_padding(migration_dir):
+    directory = migration_dir({"000001_users": ("SELECT 1;", "SELECT 1;")})
+    longest = name_max(directory) - len("000002_") - len(".down.sql")
+
+    result = invoke(["new", "b" * (longest + 1), "--dir", directory], ExitCode.USAGE)
+
+    assert f"at most {longest} characters" in result.stderr
+    assert len(list(directory.iterdir())) == 2
+
+    invoke(["new", "b" * longest, "--dir", directory])
+
+    assert (directory / f"000002_{'b' * longest}.down.sql").is_file()
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "a\x00b", "..", "é"])
+def test_new_refuses_a_bad_name_without_leaving_a_directory_behind(tmp_path, name):
+    directory = tmp_path / "fresh"
+
+    result = invoke(["new", name, "--dir", directory], ExitCode.USAGE)
+
+    assert f"invalid migration name {name!r}" in result.stderr
+    assert not directory.exists()
+
+
+def test_new_refuses_to_go_beyond_the_largest_version(migration_dir):
+    directory = migration_dir({"9223372036854775807_last": "-- schemactl:irreversible\nSELECT 1;"})
+
+    result = invoke(["new", "more", "--dir", directory], ExitCode.USAGE)
+
+    assert "the next version would be 9223372036854775808" in result.stderr
+    assert len(list(directory.iterdir())) == 1
+
+
+def test_new_refuses_a_dir_that_is_a_file(tmp_path):
+    (tmp_path / "migrations").write_text("")
+
+    result = invoke(["new", "more", "--dir", tmp_path / "migrations"], ExitCode.USAGE)
+
+    assert "is not a directory" in result.stderr

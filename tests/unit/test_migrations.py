@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from schemactl.errors import MigrationFileError, UsageError
-from schemactl.files.migrations import Directive, load_directory, next_file_names
+from schemactl.files.migrations import (
+    Directive,
+    MigrationSet,
+    Script,
+    load_directory,
+    next_file_names,
+)
 
 
 def write(directory: Path, files: dict[str, str | bytes]) -> Path:
@@ -86,7 +94,9 @@ def test_files_that_are_not_migrations_are_ignored(tmp_path):
         tmp_path,
         {"README.md": "x", "schema.sql": "garbage", "notes.txt": "", "0001_a.up.sql.bak": ""},
     )
-    (directory / "0002_sub.up.sql").mkdir()
+    (directory / "archive").mkdir()
+    (directory / "old.sql").mkdir()
+    os.mkfifo(directory / "pipe.sql")
 
     assert load_directory(directory).migrations == ()
 
@@ -311,3 +321,233 @@ def test_next_file_names_pad_like_the_directory(tmp_path, existing, expected):
 def test_next_file_names_reject_names_that_are_not_lower_snake_case(tmp_path, name):
     with pytest.raises(UsageError, match="invalid migration name"):
         next_file_names(load_directory(tmp_path), name)
+
+
+NUL = "file contains a NUL byte (PostgreSQL cannot take one in query text)"
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (b"\x00", 1),
+        (b"SELECT 1;\n\nSELECT '\x00';\nSELECT '\x00';\n", 3),
+        (b"-- schemactl:no-transaction\r\nSELECT 1;\r\n/* \x00 */", 3),
+        ("SELECT 1;\n".encode("utf-16-le"), 1),
+    ],
+)
+def test_a_nul_byte_is_a_problem_with_the_line_of_the_first(tmp_path, content, line):
+    directory = write(tmp_path, {"0001_a.up.sql": content, "0001_a.down.sql": "SELECT 1;"})
+
+    assert problems(directory) == [("0001_a.up.sql", line, NUL)]
+
+
+def test_a_nul_byte_in_a_down_file_is_found_when_it_is_validated(tmp_path):
+    directory = write(tmp_path, {"0001_a.up.sql": "SELECT 1;", "0001_a.down.sql": b"\x00"})
+
+    assert problems(directory) == [("0001_a.down.sql", 1, NUL)]
+    (migration,) = load_directory(directory, defer=True).migrations
+    assert migration.down is not None and migration.down.problems
+
+
+def test_a_nul_byte_in_a_file_that_is_not_utf8_is_reported_too(tmp_path):
+    directory = write(tmp_path, {"0001_a.up.sql": b"\xff\n\x00", "0001_a.down.sql": "SELECT 1;"})
+
+    assert problems(directory) == [
+        ("0001_a.up.sql", 1, "file is not valid UTF-8 (byte 0xff)"),
+        ("0001_a.up.sql", 2, NUL),
+    ]
+
+
+@pytest.mark.parametrize("version", [0, 1, 9223372036854775807])
+def test_versions_run_from_zero_to_the_largest_bigint(tmp_path, version):
+    directory = write(
+        tmp_path, {f"{version}_a.up.sql": "SELECT 1;", f"{version}_a.down.sql": "SELECT 1;"}
+    )
+
+    assert [m.version for m in load_directory(directory, defer=True).migrations] == [version]
+
+
+@pytest.mark.parametrize("digits", ["9223372036854775808", "09223372036854775808", "9" * 240])
+def test_a_version_beyond_bigint_is_a_problem_for_each_file(tmp_path, digits):
+    directory = write(
+        tmp_path,
+        {f"{digits}_a.up.sql": "SELECT 1;", f"{digits}_a.down.sql": "SELECT 1;",
+         "0001_b.up.sql": "SELECT 1;", "0001_b.down.sql": "SELECT 1;"},
+    )  # fmt: skip
+
+    message = (
+        "version is too large: the ledger records versions up to 9223372036854775807 (a bigint)"
+    )
+    assert problems(directory) == [
+        (f"{digits}_a.down.sql", None, message),
+        (f"{digits}_a.up.sql", None, message),
+    ]
+
+
+def symlink_loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+def symlink_to_fifo(path: Path) -> None:
+    os.mkfifo(path.parent / "pipe")
+    path.symlink_to("pipe")
+
+
+NOT_REGULAR = [
+    (Path.mkdir, "a directory"),
+    (os.mkfifo, "a FIFO"),
+    (lambda path: path.symlink_to("nowhere"), "a symlink to nothing"),
+    (lambda path: path.symlink_to(path.parent), "a symlink to a directory"),
+    (symlink_to_fifo, "a symlink to a FIFO"),
+    (symlink_loop, "a symlink that cannot be followed: too many levels of symbolic links"),
+]
+
+
+@pytest.fixture
+def no_hang():
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError("blocked reading a migration file")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("partner", [True, False])
+@pytest.mark.parametrize("direction", ["up", "down"])
+@pytest.mark.parametrize(("make", "kind"), NOT_REGULAR, ids=[k for _, k in NOT_REGULAR])
+def test_a_path_named_like_a_migration_must_be_a_regular_file(
+    tmp_path, make, kind, direction, partner, no_hang
+):
+    directory = write(
+        tmp_path / "m", {"0001_a.up.sql": "SELECT 1;", "0001_a.down.sql": "SELECT 1;"}
+    )
+    other = "down" if direction == "up" else "up"
+    if partner:
+        write(directory, {f"0002_b.{other}.sql": "SELECT 1;"})
+    make(directory / f"0002_b.{direction}.sql")
+
+    assert problems(directory) == [
+        (
+            f"0002_b.{direction}.sql",
+            None,
+            f"named like a migration but is not a regular file ({kind})",
+        )
+    ]
+
+
+def test_a_path_that_is_not_a_regular_file_still_counts_for_duplicates(tmp_path):
+    directory = write(tmp_path, {"0001_a.up.sql": "SELECT 1;", "0001_a.down.sql": "SELECT 1;"})
+    (directory / "1_a.up.sql").mkdir()
+
+    assert sorted(problems(directory)) == [
+        ("0001_a.up.sql", None, "duplicate version 1 (0001_a.up.sql, 1_a.up.sql)"),
+        ("1_a.up.sql", None, "duplicate version 1 (0001_a.up.sql, 1_a.up.sql)"),
+        ("1_a.up.sql", None, "named like a migration but is not a regular file (a directory)"),
+    ]
+
+
+def test_a_down_beside_an_up_that_is_not_a_file_is_still_checked(tmp_path):
+    directory = write(tmp_path, {"0001_a.down.sql": ""})
+    (directory / "0001_a.up.sql").mkdir()
+
+    assert problems(directory) == [
+        ("0001_a.down.sql", None, "file is empty"),
+        ("0001_a.up.sql", None, "named like a migration but is not a regular file (a directory)"),
+    ]
+
+
+def test_a_symlink_to_a_regular_file_is_read(tmp_path):
+    directory = write(tmp_path / "m", {"0001_a.down.sql": "SELECT 2;"})
+    write(tmp_path, {"kept.sql": "SELECT 1;"})
+    (directory / "0001_a.up.sql").symlink_to(tmp_path / "kept.sql")
+
+    (migration,) = load_directory(directory).migrations
+
+    assert [s.text for s in migration.up.statements] == ["SELECT 1"]
+
+
+def test_reading_a_fifo_in_place_of_a_file_reports_it_without_blocking(tmp_path, no_hang):
+    directory = write(tmp_path, {"0001_a.up.sql": "SELECT 1;", "0001_a.down.sql": "SELECT 1;"})
+    (migration,) = load_directory(directory, defer=True).migrations
+    # The down file is read on first use: it may have been replaced since the directory was read.
+    (directory / "0001_a.down.sql").unlink()
+    os.mkfifo(directory / "0001_a.down.sql")
+    os.mkfifo(tmp_path / "pipe.sql")
+
+    assert migration.down is not None
+    assert [p.message for p in migration.down.problems] == [
+        "named like a migration but is not a regular file (a FIFO)"
+    ]
+    assert [p.message for p in Script.read(tmp_path / "pipe.sql").problems] == [
+        "named like a migration but is not a regular file (a FIFO)"
+    ]
+
+
+def test_reading_a_fifo_with_a_writer_reports_it_without_blocking(tmp_path, no_hang):
+    os.mkfifo(tmp_path / "pipe.sql")
+    reader = os.open(tmp_path / "pipe.sql", os.O_RDONLY | os.O_NONBLOCK)
+    writer = os.open(tmp_path / "pipe.sql", os.O_WRONLY)
+    try:
+        assert [p.message for p in Script.read(tmp_path / "pipe.sql").problems] == [
+            "named like a migration but is not a regular file (a FIFO)"
+        ]
+    finally:
+        os.close(writer)
+        os.close(reader)
+
+
+def test_reading_a_directory_in_place_of_a_file_reports_it(tmp_path):
+    (tmp_path / "0001_a.up.sql").mkdir()
+
+    assert [p.message for p in Script.read(tmp_path / "0001_a.up.sql").problems] == [
+        "named like a migration but is not a regular file (a directory)"
+    ]
+
+
+def name_max(directory: Path) -> int:
+    return os.pathconf(directory, "PC_NAME_MAX")
+
+
+def test_next_file_names_refuse_a_name_too_long_for_the_file_system(tmp_path):
+    longest = name_max(tmp_path) - len("0001_") - len(".down.sql")
+    empty = load_directory(tmp_path)
+
+    up, down = next_file_names(empty, "x" * longest)
+
+    assert (len(up), len(down)) == (name_max(tmp_path) - 2, name_max(tmp_path))
+    with pytest.raises(UsageError) as raised:
+        next_file_names(empty, "x" * (longest + 1))
+    assert raised.value.message == (
+        f"migration name is too long ({longest + 1} characters; at most {longest} characters here)"
+    )
+    assert f"{name_max(tmp_path)} bytes" in (raised.value.detail or "")
+
+
+def test_the_name_length_limit_falls_back_to_255_bytes(tmp_path, monkeypatch):
+    def no_limit_known(path: object, name: str) -> int:
+        raise OSError("not supported")
+
+    monkeypatch.setattr(os, "pathconf", no_limit_known)
+    empty = MigrationSet(tmp_path / "not" / "made" / "yet", ())
+
+    next_file_names(empty, "x" * 241)
+    with pytest.raises(UsageError, match="at most 241 characters"):
+        next_file_names(empty, "x" * 242)
+
+
+def test_the_name_length_limit_of_a_directory_not_made_yet_is_its_parent_s(tmp_path):
+    longest = name_max(tmp_path) - len("0001_") - len(".down.sql")
+    empty = MigrationSet(tmp_path / "not" / "made" / "yet", ())
+
+    with pytest.raises(UsageError, match=f"at most {longest} characters"):
+        next_file_names(empty, "x" * (longest + 1))
+
+
+def test_next_file_names_refuse_a_version_beyond_bigint(tmp_path):
+    directory = write(tmp_path, {"9223372036854775807_a.up.sql": "-- schemactl:irreversible\n"})
+
+    with pytest.raises(UsageError, match="the next version would be 9223372036854775808"):
+        next_file_names(load_directory(directory), "b")
