@@ -21,6 +21,7 @@ def status(
     database_url: o.DatabaseUrl = None,
     dir: o.Dir = None,
     ledger_table: o.LedgerTableOpt = None,
+    wait: o.Wait = None,
     json: o.Json = False,
     quiet: o.Quiet = False,
     debug: o.Debug = False,
@@ -32,7 +33,7 @@ def status(
     from schemactl.render import json as render_json
     from schemactl.render.terminal import Terminal
 
-    settings = config.resolve(o.connection_flags(database_url, dir, ledger_table))
+    settings = config.resolve(o.connection_flags(database_url, dir, ledger_table, wait))
     report = operations.status(settings)
     terminal = Terminal(quiet=quiet)
     if json:
