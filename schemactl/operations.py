@@ -282,8 +282,10 @@ def status(settings: Settings) -> StatusReport:
 def new(settings: Settings, name: str) -> tuple[Path, Path]:
     """Create the next numbered pair in the directory (created if missing)."""
     directory = settings.dir
+    # Named first: a refused name leaves no new directory behind.
+    existing = load_directory(directory) if directory.exists() else MigrationSet(directory, ())
+    up_name, down_name = next_file_names(existing, name)
     directory.mkdir(parents=True, exist_ok=True)
-    up_name, down_name = next_file_names(load_directory(directory), name)
     up_path, down_path = directory / up_name, directory / down_name
     up_path.write_text(f"-- {name.replace('_', ' ')}: the change, in plain SQL.\n")
     down_path.write_text("-- Undo exactly what the up file does, in reverse order.\n")

@@ -65,6 +65,9 @@ def exit_codes(ctx: Any) -> Iterator[None]:
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except Exception as exc:
         if _is_cli_signal(exc):
+            if isinstance(getattr(exc, "message", None), str):
+                # The framework prints the bad value itself: --wait postgresql://u:pw@h/x.
+                exc.message = mask(exc.message)  # type: ignore[attr-defined]
             if _json_pending(ctx):
                 _print_cli_error(exc)
             raise
