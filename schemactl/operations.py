@@ -19,7 +19,6 @@ import psycopg
 from schemactl.config import Settings
 from schemactl.errors import ConfigError, RefusedError, UsageError
 from schemactl.files.migrations import MigrationSet, load_directory, next_file_names
-from schemactl.files.redact import redact_passwords
 from schemactl.run import db, ledger
 from schemactl.run.ledger import LedgerTable
 from schemactl.run.plan import (
@@ -242,17 +241,37 @@ def _remember_bytes(
     conn: psycopg.Connection, table: LedgerTable, statuses: list[VersionStatus]
 ) -> None:
     """Record the bytes' checksum of applied files found equal by their statements, so the
-    next run need not split them (rows written before the ledger had the column)."""
-    found = [
-        (s.version, s.row.checksum, s.migration.up.raw_checksum)
+    next run need not split them (rows written before the ledger had the columns)."""
+    applied = [
+        (s.row, s.migration)
         for s in statuses
-        if s.state is State.APPLIED
+        if s.state in (State.APPLIED, State.DOWN_MODIFIED)
         and s.row is not None
         and s.migration is not None
-        and s.row.raw_checksum is None
+    ]
+    found = [
+        (row.version, row.checksum, migration.up.raw_checksum)
+        for row, migration in applied
+        if row.raw_checksum is None
     ]
     if found:
         ledger.remember_raw_checksums(conn, table, found)
+    # Only rows that lack it: reading every down file would cost a no-op run what it
+    # otherwise never reads, and a down file found changed is not vouched for.
+    downs = []
+    for row, migration in applied:
+        if row.down_raw_checksum is not None or row.down_checksum is None:
+            continue
+        if migration.down_file is None:
+            continue
+        try:
+            down = migration.down
+        except OSError:
+            continue  # unreadable: only a run that executes it needs it, and says so
+        if down is not None and not down.problems and down.checksum == row.down_checksum:
+            downs.append((row.version, row.down_checksum, down.raw_checksum))
+    if downs:
+        ledger.remember_down_raw_checksums(conn, table, downs)
 
 
 def status(settings: Settings) -> StatusReport:
@@ -262,7 +281,10 @@ def status(settings: Settings) -> StatusReport:
     notes: list[str] = []
     with _connect_control(settings, "status") as conn:
         present = ledger.columns(conn, table)
-        statuses = _statuses(migrations, ledger.read(conn, table, present))
+        rows = ledger.read(conn, table, present)
+        # What _statuses does, down files compared too: status alone shows their state.
+        migrations.validate(skip=unchanged_versions(migrations, rows))
+        statuses = compute_status(migrations, rows, downs=True)
         if not present:
             others = ledger.other_ledgers(conn, table)
             if others:
@@ -274,6 +296,8 @@ def status(settings: Settings) -> StatusReport:
         for s in statuses:
             if s.state is State.MODIFIED and s.migration is not None:
                 applied = ledger.applied_statements(conn, table, s.version)
+                from schemactl.files.redact import redact_passwords
+
                 current = [redact_passwords(st.normalized) for st in s.migration.up.statements]
                 changes[s.version] = statement_changes(applied, current)
     return StatusReport(settings.dir, str(table), tuple(statuses), changes, tuple(notes))
@@ -305,7 +329,7 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
 
     ``action`` is ``applied`` (a dirty migration was finished by hand), ``forget`` (remove
     its ledger row: it was undone by hand, or its files are gone for good) or ``accept``
-    (record the current file's checksum for a modified migration).
+    (record the current files' checksums for a modified or down-modified migration).
     """
     from schemactl.run.runner import entry_for
 
@@ -315,7 +339,7 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
         if present:
             ledger.ensure(conn, table, present)
         rows = ledger.read(conn, table, present)
-        statuses = {s.version: s for s in compute_status(migrations, rows)}
+        statuses = {s.version: s for s in compute_status(migrations, rows, downs=True)}
         target = statuses.get(version)
         if target is None or target.row is None:
             raise UsageError(
@@ -337,7 +361,7 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
 _REPAIRS = {
     "applied": {State.DIRTY},
     "forget": {State.DIRTY, State.MODIFIED, State.MISSING},
-    "accept": {State.MODIFIED},
+    "accept": {State.MODIFIED, State.DOWN_MODIFIED},
 }
 
 

@@ -22,7 +22,6 @@ from psycopg import sql
 from schemactl import __version__
 from schemactl.dsn import mask
 from schemactl.errors import ConfigError, LedgerAccessError, LedgerStateError
-from schemactl.files.redact import redact_passwords
 from schemactl.run.plan import LedgerRow
 
 DEFAULT_TABLE = "public.schemactl_migrations"
@@ -325,7 +324,10 @@ def applied_statements(conn: psycopg.Connection, table: LedgerTable, version: in
     query = sql.SQL("SELECT statements FROM {} WHERE version = %s").format(table.in_template)
     with access(conn, table, "reading"):
         row = conn.execute(query, (version,)).fetchone()
-    # Rows written before passwords were redacted still hold them.
+    # Rows written before passwords were redacted still hold them. Imported here: a no-op run
+    # never reads recorded statements, nor needs the lexer.
+    from schemactl.files.redact import redact_passwords
+
     return [redact_passwords(s) for s in row[0] or []] if row else []
 
 
@@ -542,3 +544,18 @@ def forget_sql(conn: psycopg.Connection, table: LedgerTable, version: int) -> st
         f"WITH gone AS (DELETE FROM {name} WHERE version = {int(version)} RETURNING 1) "
         "SELECT 1 / count(*) FROM gone"
     )
+
+
+def remember_down_raw_checksums(
+    conn: psycopg.Connection, table: LedgerTable, found: list[tuple[int, str, str]]
+) -> None:
+    """Record, for rows that lack it, the bytes' checksum of a down file whose statements were
+    just found equal to those recorded (``(version, down_checksum, down_raw_checksum)``), so
+    that later runs need not split it again. The down checksum guards against a row changed
+    meanwhile."""
+    query = sql.SQL(
+        "UPDATE {} SET down_raw_checksum = %s WHERE version = %s AND down_checksum = %s "
+        "AND down_raw_checksum IS NULL"
+    ).format(table.in_template)
+    with access(conn, table, "writing"), conn.cursor() as cursor:
+        cursor.executemany(query, [(raw, version, down) for version, down, raw in found])

@@ -537,7 +537,8 @@ def _connection_broken(conn: psycopg.Connection) -> bool:
 
 _STILL_RUNNING = """
 SELECT format('%%s since %%s', state, to_char(query_start, 'YYYY-MM-DD HH24:MI:SS TZ'))
-  FROM pg_stat_activity WHERE pid = %s AND state <> 'idle'
+  FROM pg_stat_activity
+ WHERE pid = %s AND state <> 'idle' AND application_name LIKE 'schemactl%%'
 """
 
 

@@ -158,7 +158,8 @@ def test_a_resume_waits_for_the_statement_still_running_on_the_server(conn, migr
         {"0001_counted": ("-- schemactl:no-transaction\nSELECT 1;\nSELECT 2;", "SELECT 1;")}
     )
     invoke(["up", *target(directory)])
-    with psycopg.connect(url_for(conn), autocommit=True) as busy:
+    # Stands for the session of the run that sent the statement.
+    with psycopg.connect(url_for(conn), autocommit=True, application_name="schemactl up") as busy:
         pid = busy.info.backend_pid
         conn.execute(
             "UPDATE schemactl_migrations SET dirty = true, dirty_direction = 'up',"
