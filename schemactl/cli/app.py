@@ -188,7 +188,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "new",
         "Create the next numbered up/down pair, padded like the directory's other files.",
     ),
-    "repair": ("repair", "Resolve a dirty, modified or missing version explicitly, one at a time."),
+    "repair": (
+        "repair",
+        "Resolve a dirty, modified, down-modified or missing version, one at a time.",
+    ),
     "diff": (
         "diff",
         "Compare the live schema with the one the migration files produce (exit 1 if they differ).",

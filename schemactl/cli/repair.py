@@ -24,7 +24,11 @@ def repair(
     ] = False,
     accept: Annotated[
         bool,
-        typer.Option("--accept", help="A modified migration: record its current file as applied."),
+        typer.Option(
+            "--accept",
+            help="A modified migration, or one whose down file changed: record its current "
+            "files as applied.",
+        ),
     ] = False,
     database_url: o.DatabaseUrl = None,
     dir: o.Dir = None,
@@ -33,7 +37,7 @@ def repair(
     quiet: o.Quiet = False,
     debug: o.Debug = False,
 ) -> None:
-    """Resolve a dirty, modified or missing version explicitly, one at a time."""
+    """Resolve a dirty, modified, down-modified or missing version, one at a time."""
     from schemactl import config, operations
     from schemactl.errors import UsageError
     from schemactl.render import human

@@ -15,7 +15,8 @@ def status(
         bool,
         typer.Option(
             "--exit-code",
-            help="Exit 1 when anything is pending, modified, missing, dirty or out of order.",
+            help="Exit 1 when anything is pending, modified (up or down file), missing, dirty "
+            "or out of order.",
         ),
     ] = False,
     database_url: o.DatabaseUrl = None,

@@ -145,6 +145,18 @@ class Migration:
     def down(self) -> Script | None:
         return Script.read(self.up.path.parent / self.down_file) if self.down_file else None
 
+    @cached_property
+    def down_raw_checksum(self) -> str | None:
+        """sha256 of the down file's bytes, neither decoded nor split: enough to tell it is
+        the file the ledger recorded. None without a down file, or one that cannot be read."""
+        if self.down_file is None:
+            return None
+        try:
+            raw = _read_bytes(self.up.path.parent / self.down_file)
+        except (OSError, _NotRegularFileError):
+            return None
+        return hashlib.sha256(raw).hexdigest()
+
     @property
     def irreversible(self) -> bool:
         return Directive.IRREVERSIBLE in self.up.directives
@@ -165,6 +177,22 @@ class MigrationSet:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_version", {m.version: m for m in self.migrations})
+
+    def read_down_raw_checksums(self) -> None:
+        """Read every down file's bytes (``Migration.down_raw_checksum``) through one
+        descriptor of the directory, cheaper than one path walk per file."""
+        with _Reader(self.directory) as reader:
+            if reader.fd is None:
+                return
+            for migration in self.migrations:
+                if migration.down_file is None or "down_raw_checksum" in migration.__dict__:
+                    continue
+                try:
+                    raw = _read_bytes(migration.down_file, reader.fd)
+                except (OSError, _NotRegularFileError):
+                    continue  # read again by path when asked, which names the problem
+                # A cached_property's own slot: the dataclass is frozen to everything else.
+                migration.__dict__["down_raw_checksum"] = hashlib.sha256(raw).hexdigest()
 
     def validate(self, skip: Collection[int] = ()) -> None:
         """Split and check every file but those of the versions in ``skip``; raises

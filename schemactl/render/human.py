@@ -9,7 +9,7 @@ from schemactl.dsn import mask
 from schemactl.operations import RepairResult, RunResult, StatusReport
 from schemactl.render.terminal import Terminal
 from schemactl.run.db import LockHolder
-from schemactl.run.plan import Direction, Plan, State, VersionStatus
+from schemactl.run.plan import Direction, DownChange, Plan, State, VersionStatus, down_change
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -20,6 +20,7 @@ STATE_STYLES = {
     State.APPLIED: "green",
     State.PENDING: "yellow",
     State.MODIFIED: "bold red",
+    State.DOWN_MODIFIED: "bold red",
     State.MISSING: "bold red",
     State.DIRTY: "bold red",
     State.OUT_OF_ORDER: "magenta",
@@ -165,12 +166,29 @@ def status_table(terminal: Terminal, report: StatusReport) -> None:
                 terminal.data("  - " + change.applied, style="red")
             if change.current is not None:
                 terminal.data("  + " + change.current, style="green")
+    down_changes = [s for s in report.statuses if s.state is State.DOWN_MODIFIED]
+    if down_changes:
+        terminal.data()
+    for s in down_changes:
+        terminal.data(_down_change_line(s), style="bold")
     counts = ", ".join(
         f"{report.count(state)} {state.value.replace('_', ' ')}"
         for state in State
         if report.count(state)
     )
     terminal.progress(counts or "nothing to report")
+
+
+def _down_change_line(s: VersionStatus) -> str:
+    """What became of a down-modified migration's down file, naming it: the ledger keeps
+    only its checksum, so there are no statements to show."""
+    change = down_change(s)
+    down = s.migration.down if s.migration is not None else None
+    if change is DownChange.REMOVED or down is None:
+        return f"migration {s.version}'s down file was removed after it was applied"
+    if change is DownChange.ADDED:
+        return f"migration {s.version}'s down file was added after it was applied: {down.path}"
+    return f"migration {s.version}'s down file changed since it was applied: {down.path}"
 
 
 def _status_cells(s: VersionStatus) -> list[str]:

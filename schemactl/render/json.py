@@ -34,6 +34,8 @@ def _version(s: VersionStatus) -> dict[str, Any]:
         else None,
         "checksum": row.checksum if row else None,
         "file_checksum": s.file_checksum,
+        "down_checksum": row.down_checksum if row else None,
+        "down_file_checksum": s.down_file_checksum,
         "statements_done": row.statements_done if row and row.dirty else None,
         "statement_sent": row.statement_sent if row and row.dirty else None,
     }

@@ -42,6 +42,7 @@ class State(StrEnum):
     APPLIED = "applied"
     PENDING = "pending"
     MODIFIED = "modified"
+    DOWN_MODIFIED = "down_modified"  # applied, up unchanged; its down file is not the recorded one
     MISSING = "missing"
     DIRTY = "dirty"
     OUT_OF_ORDER = "out_of_order"
@@ -71,6 +72,18 @@ class VersionStatus(NamedTuple):
             assert self.row is not None
             return self.row.checksum
         return self.migration.up.checksum
+
+    @property
+    def down_file_checksum(self) -> str | None:
+        """The checksum of the down file's statements (the recorded one for the same bytes);
+        None without a down file, or for one that no longer splits."""
+        down = self.migration.down if self.migration is not None else None
+        if down is None:
+            return None
+        row = self.row
+        if row is not None and row.down_raw_checksum == down.raw_checksum:
+            return row.down_checksum
+        return None if down.problems else down.checksum
 
 
 def unchanged_versions(migrations: MigrationSet, rows: list[LedgerRow]) -> frozenset[int]:
@@ -137,22 +150,34 @@ class LastSent(StrEnum):
     SKIP = "skip"
 
 
-def compute_status(migrations: MigrationSet, rows: list[LedgerRow]) -> list[VersionStatus]:
-    """Every known version (file or ledger) with its state, sorted by version."""
+def compute_status(
+    migrations: MigrationSet, rows: list[LedgerRow], *, downs: bool = False
+) -> list[VersionStatus]:
+    """Every known version (file or ledger) with its state, sorted by version.
+
+    With ``downs``, the down file of each applied migration is compared with the one recorded
+    (DOWN_MODIFIED): its bytes are read, and split only when they differ from the recorded
+    ones. Without, down files are not read at all and such a migration is APPLIED: ``up``
+    never runs them, and ``plan_down`` compares those it would run.
+    """
     by_version = {row.version: row for row in rows}
     highest_applied = max(by_version, default=None)
+    if downs:
+        migrations.read_down_raw_checksums()
     versions = sorted(set(by_version) | set(migrations.by_version))
     result = []
     for version in versions:
         migration = migrations.by_version.get(version)
         row = by_version.get(version)
-        state = _state(migration, row, highest_applied)
+        state = _state(migration, row, highest_applied, downs)
         name = migration.name if migration else row.name if row else ""
         result.append(VersionStatus(version, name, state, migration, row))
     return result
 
 
-def _state(migration: Migration | None, row: LedgerRow | None, highest: int | None) -> State:
+def _state(
+    migration: Migration | None, row: LedgerRow | None, highest: int | None, downs: bool
+) -> State:
     if row is None:
         assert migration is not None
         return (
@@ -164,11 +189,44 @@ def _state(migration: Migration | None, row: LedgerRow | None, highest: int | No
         return State.DIRTY
     if migration is None:
         return State.MISSING
-    if _same_bytes(migration, row):
-        return State.APPLIED
-    if migration.up.checksum != row.checksum:
+    if not _same_bytes(migration, row) and migration.up.checksum != row.checksum:
         return State.MODIFIED
+    if downs and _down_change(migration, row) is not None:
+        return State.DOWN_MODIFIED
     return State.APPLIED
+
+
+class DownChange(StrEnum):
+    """How an applied migration's down file differs from the one recorded."""
+
+    CHANGED = "changed"
+    ADDED = "added"  # none was recorded: the up was irreversible when applied
+    REMOVED = "removed"  # one was recorded: the up has been declared irreversible since
+
+
+def down_change(status: VersionStatus) -> DownChange | None:
+    """How ``status``'s down file differs from the one recorded when it was applied; None
+    when it is the same, or when there is no file or no row to compare."""
+    if status.migration is None or status.row is None:
+        return None
+    return _down_change(status.migration, status.row)
+
+
+def _down_change(migration: Migration, row: LedgerRow) -> DownChange | None:
+    has_file, has_record = migration.down_file is not None, row.down_checksum is not None
+    if not (has_file and has_record):
+        if has_file == has_record:
+            return None
+        return DownChange.ADDED if has_file else DownChange.REMOVED
+    if row.down_raw_checksum is not None and row.down_raw_checksum == migration.down_raw_checksum:
+        return None
+    down = migration.down
+    assert down is not None
+    # The recorded file split cleanly: one that no longer does cannot be it, and asking for
+    # its checksum would raise its problems, which only a run that executes it reports.
+    if down.problems or down.checksum != row.down_checksum:
+        return DownChange.CHANGED
+    return None
 
 
 def plan_up(
@@ -283,8 +341,35 @@ def plan_down(
                 f"migration {migration.label} is irreversible and cannot be rolled back",
                 detail=f"{migration.up.path} declares '-- schemactl:irreversible'",
             )
+        # Only the down files this run would execute: a changed one further back stops the
+        # run that reaches it, not this one.
+        if not overrides.allow_modified:
+            _refuse_down_change(status)
         steps.append(Step(migration, Direction.DOWN))
     return Plan(Direction.DOWN, tuple(steps))
+
+
+def _refuse_down_change(status: VersionStatus) -> None:
+    change = down_change(status)
+    if change is None:
+        return
+    assert status.migration is not None and status.migration.down is not None
+    path = status.migration.down.path
+    if change is DownChange.ADDED:
+        message = f"migration {status.version} {status.name} had no down file when it was applied"
+        detail = f"{path} was added since; the ledger holds no checksum to check it against"
+    else:
+        message = (
+            f"the down file of migration {status.version} {status.name} changed since it "
+            "was applied"
+        )
+        detail = f"{path} no longer matches the down checksum recorded when it was applied"
+    raise RefusedError(
+        message,
+        detail=detail,
+        hint="restore the file, pass --allow-modified to run it as it is now, or record it "
+        f"with 'schemactl repair {status.version} --accept'",
+    )
 
 
 def _refuse(statuses: list[VersionStatus], overrides: Overrides, *, ignore_dirty: bool) -> None:

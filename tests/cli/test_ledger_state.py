@@ -121,7 +121,10 @@ def test_repair_accept_refuses_a_version_that_is_not_modified(migration_dir, tar
 
     result = invoke(["repair", "1", "--accept", *target(directory)], ExitCode.REFUSED)
 
-    assert "version 1 is applied; --accept applies only to modified versions" in result.stderr
+    assert (
+        "version 1 is applied; --accept applies only to down_modified or modified versions"
+        in result.stderr
+    )
 
 
 def test_repair_of_a_version_not_in_the_ledger_is_a_usage_error(migration_dir, target):

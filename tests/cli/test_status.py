@@ -34,6 +34,9 @@ def test_status_json_lists_applied_and_pending_versions(conn, migration_dir, tar
         "checksum": None,
         "file_checksum": second["file_checksum"],
         "statements_done": None,
+        "statement_sent": None,
+        "down_checksum": None,
+        "down_file_checksum": second["down_file_checksum"],
     }
 
 

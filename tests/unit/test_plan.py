@@ -41,7 +41,8 @@ def row(migrations: MigrationSet | None, version: int, **changes) -> LedgerRow:
         "version": version,
         "name": f"m{version}",
         "checksum": migration.up.checksum if migration else "gone",
-        "down_checksum": None,
+        # As schemactl records it: NULL only for a migration applied without a down file.
+        "down_checksum": migration.down.checksum if migration and migration.down else None,
         "applied_at": datetime(2026, 1, 1, tzinfo=UTC),
         "applied_by": "postgres",
         "execution_ms": 1.0,
@@ -311,3 +312,179 @@ def test_statement_changes_name_changed_added_and_removed_statements():
         ("removed", 2, None),
     ]
     assert statement_changes(applied, applied) == []
+
+
+# Down files are held to the checksums recorded when their migration was applied.
+
+
+def recorded(migrations: MigrationSet, version: int, **changes) -> LedgerRow:
+    """The row schemactl writes for ``version``'s files as they are now."""
+    migration = migrations.by_version[version]
+    down = migration.down
+    values = {
+        "raw_checksum": migration.up.raw_checksum,
+        "down_checksum": down.checksum if down else None,
+        "down_raw_checksum": down.raw_checksum if down else None,
+    }
+    return row(migrations, version, **(values | changes))
+
+
+def down_states(migrations, rows):
+    return {s.version: s.state for s in compute_status(migrations, rows, downs=True)}
+
+
+def edit(tmp_path: Path, name: str, text: str) -> MigrationSet:
+    (tmp_path / name).write_text(text)
+    return load_directory(tmp_path)
+
+
+def test_a_down_file_changed_since_it_was_applied_is_down_modified(tmp_path):
+    migrations = files(tmp_path, [1, 2, 3])
+    rows = [recorded(migrations, 1), recorded(migrations, 2)]
+
+    edited = edit(tmp_path, "0002_m2.down.sql", "SELECT -20;")
+
+    assert down_states(edited, rows) == {1: State.APPLIED, 2: State.DOWN_MODIFIED,
+                                         3: State.PENDING}  # fmt: skip
+    # Without downs=True (up's view) the down files are neither read nor compared.
+    assert states(edited, rows) == {1: State.APPLIED, 2: State.APPLIED, 3: State.PENDING}
+
+
+def test_a_modified_up_file_wins_over_a_changed_down_file(tmp_path):
+    migrations = files(tmp_path, [1])
+    rows = [recorded(migrations, 1)]
+    (tmp_path / "0001_m1.up.sql").write_text("SELECT 10;")
+
+    edited = edit(tmp_path, "0001_m1.down.sql", "SELECT -10;")
+
+    assert down_states(edited, rows) == {1: State.MODIFIED}
+
+
+def test_a_comment_or_whitespace_edit_of_a_down_file_is_not_a_modification(tmp_path):
+    migrations = files(tmp_path, [1])
+    rows = [recorded(migrations, 1)]
+
+    edited = edit(tmp_path, "0001_m1.down.sql", "-- undo m1\nSELECT   -1 ;\n")
+
+    assert down_states(edited, rows) == {1: State.APPLIED}
+
+
+def test_down_files_with_the_recorded_bytes_are_not_split(tmp_path, monkeypatch):
+    migrations = files(tmp_path, [1, 2])
+    rows = [recorded(migrations, 1), recorded(migrations, 2)]
+    fresh = load_directory(tmp_path, defer=True)
+
+    def no_split(text):
+        raise AssertionError(f"split {text!r}")
+
+    monkeypatch.setattr("schemactl.files.statements.split_statements", no_split)
+
+    assert down_states(fresh, rows) == {1: State.APPLIED, 2: State.APPLIED}
+    assert [s.down_file_checksum for s in compute_status(fresh, rows, downs=True)] == [
+        rows[0].down_checksum,
+        rows[1].down_checksum,
+    ]
+
+
+def test_a_row_without_the_down_files_bytes_is_compared_by_statements(tmp_path):
+    migrations = files(tmp_path, [1, 2])
+    rows = [recorded(migrations, v, down_raw_checksum=None) for v in (1, 2)]
+
+    edited = edit(tmp_path, "0002_m2.down.sql", "SELECT -20;")
+
+    assert down_states(edited, rows) == {1: State.APPLIED, 2: State.DOWN_MODIFIED}
+
+
+def test_a_down_file_that_no_longer_splits_is_down_modified_not_an_error(tmp_path):
+    migrations = files(tmp_path, [1])
+    rows = [recorded(migrations, 1)]
+
+    edited = load_directory(tmp_path, defer=True)
+    (tmp_path / "0001_m1.down.sql").write_text("SELECT 'unterminated;\n")
+    (status,) = compute_status(edited, rows, downs=True)
+
+    assert status.state is State.DOWN_MODIFIED
+    assert status.down_file_checksum is None
+
+
+def test_a_down_file_added_or_removed_since_the_migration_was_applied_is_down_modified(
+    tmp_path,
+):
+    migrations = files(tmp_path, [1, 2], irreversible=(2,))
+    rows = [recorded(migrations, 1), recorded(migrations, 2)]
+    assert rows[1].down_checksum is None
+
+    # 2 loses its directive and gains a down file; 1 gains the directive and loses its down.
+    (tmp_path / "0002_m2.up.sql").write_text("SELECT 2;")
+    (tmp_path / "0002_m2.down.sql").write_text("SELECT -2;")
+    (tmp_path / "0001_m1.up.sql").write_text("-- schemactl:irreversible\nSELECT 1;")
+    (tmp_path / "0001_m1.down.sql").unlink()
+    edited = load_directory(tmp_path)
+
+    assert down_states(edited, rows) == {1: State.DOWN_MODIFIED, 2: State.DOWN_MODIFIED}
+
+
+def test_down_file_checksum_is_the_current_down_files(tmp_path):
+    migrations = files(tmp_path, [1, 2], irreversible=(2,))
+    rows = [recorded(migrations, 1)]
+    edited = edit(tmp_path, "0001_m1.down.sql", "SELECT -10;")
+
+    first, second = compute_status(edited, rows, downs=True)
+
+    assert first.down_file_checksum == edited.by_version[1].down.checksum
+    assert first.down_file_checksum != rows[0].down_checksum
+    assert second.down_file_checksum is None
+
+
+def test_plan_down_refuses_a_changed_down_file_it_would_run_unless_allowed(tmp_path):
+    migrations = files(tmp_path, [1, 2])
+    rows = [recorded(migrations, 1), recorded(migrations, 2)]
+    edited = edit(tmp_path, "0002_m2.down.sql", "SELECT -20;")
+    # The statuses up and down plan with: down files not compared yet.
+    statuses = compute_status(edited, rows)
+
+    with pytest.raises(RefusedError, match="down file of migration 2 m2 changed") as raised:
+        plan_down(statuses)
+
+    assert raised.value.exit_code == 5
+    assert str(tmp_path / "0002_m2.down.sql") in raised.value.detail
+    assert "schemactl repair 2 --accept" in raised.value.hint
+    assert "--allow-modified" in raised.value.hint
+    allowed = plan_down(statuses, overrides=Overrides(allow_modified=True))
+    assert versions(allowed) == [(2, Direction.DOWN, 0)]
+
+
+def test_plan_down_minds_only_the_down_files_it_would_run(tmp_path):
+    migrations = files(tmp_path, [1, 2])
+    rows = [recorded(migrations, 1), recorded(migrations, 2)]
+    edited = edit(tmp_path, "0001_m1.down.sql", "SELECT -10;")
+
+    for statuses in (compute_status(edited, rows), compute_status(edited, rows, downs=True)):
+        assert versions(plan_down(statuses)) == [(2, Direction.DOWN, 0)]
+        assert versions(plan_down(statuses, to=1)) == [(2, Direction.DOWN, 0)]
+        with pytest.raises(RefusedError, match="down file of migration 1 m1 changed"):
+            plan_down(statuses, count=2)
+
+
+def test_plan_down_refuses_a_down_file_added_since_the_migration_was_applied(tmp_path):
+    migrations = files(tmp_path, [1], irreversible=(1,))
+    rows = [recorded(migrations, 1)]
+    (tmp_path / "0001_m1.up.sql").write_text("SELECT 1;")
+    edited = edit(tmp_path, "0001_m1.down.sql", "SELECT -1;")
+
+    with pytest.raises(RefusedError, match="had no down file when it was applied") as raised:
+        plan_down(compute_status(edited, rows))
+
+    assert "schemactl repair 1 --accept" in raised.value.hint
+    allowed = plan_down(compute_status(edited, rows), overrides=Overrides(allow_modified=True))
+    assert versions(allowed) == [(1, Direction.DOWN, 0)]
+
+
+def test_a_changed_down_file_does_not_stop_up(tmp_path):
+    migrations = files(tmp_path, [1, 2])
+    rows = [recorded(migrations, 1)]
+    edited = edit(tmp_path, "0001_m1.down.sql", "SELECT -10;")
+
+    plan = plan_up(compute_status(edited, rows, downs=True))
+
+    assert versions(plan) == [(2, Direction.UP, 0)]
