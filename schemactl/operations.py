@@ -271,7 +271,7 @@ def _remember_bytes(
         if down is not None and not down.problems and down.checksum == row.down_checksum:
             downs.append((row.version, row.down_checksum, down.raw_checksum))
     if downs:
-        ledger.remember_down_raw_checksums(conn, table, downs)
+        ledger.remember_raw_checksums(conn, table, downs, down=True)
 
 
 def status(settings: Settings) -> StatusReport:

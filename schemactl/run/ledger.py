@@ -514,14 +514,20 @@ def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) 
 
 
 def remember_raw_checksums(
-    conn: psycopg.Connection, table: LedgerTable, found: list[tuple[int, str, str]]
+    conn: psycopg.Connection,
+    table: LedgerTable,
+    found: list[tuple[int, str, str]],
+    *,
+    down: bool = False,
 ) -> None:
-    """Record, for rows that lack it, the bytes' checksum of a file whose statements were just
-    found equal to those applied (``(version, checksum, raw_checksum)``), so that later runs
-    need not split it again. The checksum guards against a row changed meanwhile."""
+    """Record, for rows that lack it, the bytes' checksum of an up file (a down file, with
+    ``down``) whose statements were just found equal to those recorded (``(version, checksum,
+    raw_checksum)``), so that later runs need not split it again. The checksum guards against
+    a row changed meanwhile."""
+    prefix = "down_" if down else ""
     query = sql.SQL(
-        "UPDATE {} SET raw_checksum = %s WHERE version = %s AND checksum = %s "
-        "AND raw_checksum IS NULL"
+        f"UPDATE {{}} SET {prefix}raw_checksum = %s WHERE version = %s AND {prefix}checksum = %s "
+        f"AND {prefix}raw_checksum IS NULL"
     ).format(table.in_template)
     with access(conn, table, "writing"), conn.cursor() as cursor:
         cursor.executemany(query, [(raw, version, checksum) for version, checksum, raw in found])
@@ -544,18 +550,3 @@ def forget_sql(conn: psycopg.Connection, table: LedgerTable, version: int) -> st
         f"WITH gone AS (DELETE FROM {name} WHERE version = {int(version)} RETURNING 1) "
         "SELECT 1 / count(*) FROM gone"
     )
-
-
-def remember_down_raw_checksums(
-    conn: psycopg.Connection, table: LedgerTable, found: list[tuple[int, str, str]]
-) -> None:
-    """Record, for rows that lack it, the bytes' checksum of a down file whose statements were
-    just found equal to those recorded (``(version, down_checksum, down_raw_checksum)``), so
-    that later runs need not split it again. The down checksum guards against a row changed
-    meanwhile."""
-    query = sql.SQL(
-        "UPDATE {} SET down_raw_checksum = %s WHERE version = %s AND down_checksum = %s "
-        "AND down_raw_checksum IS NULL"
-    ).format(table.in_template)
-    with access(conn, table, "writing"), conn.cursor() as cursor:
-        cursor.executemany(query, [(raw, version, down) for version, down, raw in found])
