@@ -74,7 +74,10 @@ def _connect_control(settings: Settings, purpose: str) -> psycopg.Connection:
 
 @contextmanager
 def _locked(
-    settings: Settings, purpose: str, on_wait: LockWaitCallback
+    settings: Settings,
+    purpose: str,
+    on_wait: LockWaitCallback,
+    on_migration_wait: LockWaitCallback = lambda holder: None,
 ) -> Iterator[tuple[psycopg.Connection, LedgerTable]]:
     """The connection holding the run lock, which runs no migration SQL, and the ledger table
     (``ledger.ensure`` it once the files are known to be well-formed)."""
@@ -85,6 +88,12 @@ def _locked(
         db.refuse_read_only(conn)
         db.acquire_lock(conn, key, wait_seconds=settings.wait, on_wait=on_wait)
         try:
+            db.wait_for_migration(
+                conn,
+                db.migration_key(str(table)),
+                wait_seconds=settings.wait,
+                on_wait=on_migration_wait,
+            )
             yield conn, table
         finally:
             if not conn.closed and not conn.broken:
@@ -99,6 +108,8 @@ class Hooks:
 
     on_event: Callable[[Event], None] = lambda event: None
     on_lock_wait: LockWaitCallback = lambda holder: None
+    # A migration an earlier run sent is still running (its client was killed).
+    on_migration_wait: LockWaitCallback = lambda holder: None
 
 
 def up(
@@ -156,7 +167,10 @@ def _run(
         with _connect_control(settings, purpose) as conn:
             plan = make_plan(_statuses(migrations, ledger.read(conn, table)))
         return RunResult(plan, (), dry_run=True)
-    with _locked(settings, purpose, hooks.on_lock_wait) as (conn, table):
+    with _locked(settings, purpose, hooks.on_lock_wait, hooks.on_migration_wait) as (
+        conn,
+        table,
+    ):
         _check_string_syntax(conn)
         present = ledger.columns(conn, table)
         statuses = _statuses(migrations, ledger.read(conn, table, present))
@@ -334,7 +348,10 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
     from schemactl.run.runner import entry_for
 
     migrations = load_directory(settings.dir)
-    with _locked(settings, "repair", hooks.on_lock_wait) as (conn, table):
+    with _locked(settings, "repair", hooks.on_lock_wait, hooks.on_migration_wait) as (
+        conn,
+        table,
+    ):
         present = ledger.columns(conn, table)
         if present:
             ledger.ensure(conn, table, present)

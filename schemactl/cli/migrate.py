@@ -178,6 +178,7 @@ def _output(quiet: bool) -> tuple["Terminal", "Hooks"]:
     hooks = Hooks(
         on_event=human.RunProgress(terminal),
         on_lock_wait=lambda holder: human.lock_wait(terminal, holder),
+        on_migration_wait=lambda holder: human.migration_wait(terminal, holder),
     )
     return terminal, hooks
 

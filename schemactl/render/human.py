@@ -103,6 +103,15 @@ def lock_wait(terminal: Terminal, holder: LockHolder | None) -> None:
     terminal.progress(f"waiting for the run lock, held by {who}", style="yellow")
 
 
+def migration_wait(terminal: Terminal, holder: LockHolder | None) -> None:
+    """Say that a migration an earlier run sent is still running, and where."""
+    where = f" in {holder}" if holder else ""
+    terminal.progress(
+        f"waiting for a migration an earlier run sent, still running on the server{where}",
+        style="yellow",
+    )
+
+
 def plan_sql(terminal: Terminal, plan: Plan) -> None:
     """Print a dry run's plan and its SQL on stdout; touches nothing."""
     if not plan.steps:

@@ -200,6 +200,51 @@ def acquire_lock(
         time.sleep(LOCK_POLL_SECONDS)
 
 
+def migration_key(name: str) -> int:
+    """The advisory-lock key each migration's transaction holds while it runs (``name`` is the
+    qualified ledger table): the run lock's session can end (a client killed) while the
+    server still runs the migration it was sent, and the next run must wait for that one."""
+    return lock_key(f"{name} migration")
+
+
+_NO_MIGRATION = (
+    "SELECT CASE WHEN pg_try_advisory_lock(%(k)s) THEN pg_advisory_unlock(%(k)s) ELSE false END"
+)
+
+
+def wait_for_migration(
+    conn: psycopg.Connection,
+    key: int,
+    *,
+    wait_seconds: float,
+    on_wait: Callable[[LockHolder | None], None] = lambda holder: None,
+) -> None:
+    """Wait up to ``wait_seconds`` until no session holds ``key`` (``migration_key``): a
+    migration an earlier run sent before its client died is still running there.
+
+    Raises LockTimeoutError naming that session.
+    """
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        free = conn.execute(_NO_MIGRATION, {"k": key}).fetchone()
+        if free and free[0]:
+            return
+        holder = lock_holder(conn, key)
+        if not announced:
+            on_wait(holder)
+            announced = True
+        if time.monotonic() >= deadline:
+            raise LockTimeoutError(
+                "a migration an earlier run sent is still running on the server; gave up "
+                f"after {wait_seconds:g}s",
+                detail=f"running in {holder}" if holder else "it has just ended",
+                hint="it commits or rolls back on its own (its run is gone): wait for it, or "
+                "end it with pg_terminate_backend(pid); then 'schemactl status'",
+            )
+        time.sleep(LOCK_POLL_SECONDS)
+
+
 def release_lock(conn: psycopg.Connection, key: int) -> None:
     """Release the advisory lock ``key`` if this session holds it."""
     if not conn.closed:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,10 @@ from psycopg.pq import ExecStatus
 
 from schemactl.errors import (
     InterruptedRunError,
+    LedgerAccessError,
     MigrationFailedError,
     RefusedError,
+    RunLockLostError,
     SchemactlError,
 )
 from schemactl.files.migrations import Directive, Migration, Script
@@ -143,6 +146,9 @@ class Runner:
         self.retries = retries
         self.backoff_seconds = backoff_seconds
         self.ledger_wait_ms = max(1, ledger_wait_ms)
+        # Held by each migration's transaction: a run whose client died leaves its migration
+        # running on the server, and the next run waits for it (db.wait_for_migration).
+        self._head = (f"SELECT pg_catalog.pg_advisory_xact_lock({db.migration_key(str(table))})",)
         self.emit = on_event
         # The next step's query is built while the server runs the current one.
         self._upcoming: Step | None = None
@@ -218,8 +224,8 @@ class Runner:
             self.work.reset()
             raise
         total = len(script.statements)
-        # The first result is BEGIN's; one per statement follows.
-        for index in range(min(max(outcome.completed - 1, 0), total)):
+        # BEGIN's result and the head's come first; one per statement follows.
+        for index in range(min(max(outcome.completed - 1 - query.head, 0), total)):
             self.emit(StatementDone(step, index, total))
         if outcome.error is None:
             if outcome.completed != query.results:
@@ -283,7 +289,7 @@ class Runner:
     def _one_query(self, step: Step) -> _OneQuery:
         if self._prepared is not None and self._prepared[0] is step:
             return self._prepared[1]
-        return _joined(_script(step).statements, self._tail(step))
+        return _joined(self._head, _script(step).statements, self._tail(step))
 
     def _prepare_upcoming(self) -> None:
         step = self._upcoming
@@ -320,6 +326,7 @@ class Runner:
         conn = self.work.conn
         try:
             with conn.transaction():
+                _exec(conn, self._head[0])
                 for statement in script.statements:
                     self._execute(conn, step, script, statement)
                 tail = self._tail(step)
@@ -362,10 +369,29 @@ class Runner:
         finally:
             self.work.reset()
         elapsed = (time.perf_counter() - started) * 1000
-        if direction is Direction.UP:
-            ledger.mark_clean(self.control, self.table, migration.version, elapsed)
-        else:
-            ledger.forget(self.control, self.table, migration.version)
+        with self._run_lock_kept(step):
+            if direction is Direction.UP:
+                ledger.mark_clean(self.control, self.table, migration.version, elapsed)
+            else:
+                ledger.forget(self.control, self.table, migration.version)
+
+    @contextmanager
+    def _run_lock_kept(self, step: Step) -> Iterator[None]:
+        """A ledger write on the run lock's connection; when that session has ended, the run
+        lock went with it, and the error says what the ledger holds of this migration."""
+        try:
+            yield
+        except LedgerAccessError as error:
+            if not (self.control.closed or self.control.broken):
+                raise
+            version = step.migration.version
+            raise RunLockLostError(
+                "the run lock was lost: the session holding it has ended",
+                detail=f"{error.detail or error.message}\nmigration {version} is left dirty; "
+                "its last statement recorded as sent may or may not have taken effect",
+                hint="run 'schemactl status', then 'schemactl up --resume': it says what it "
+                "can prove and otherwise asks for --rerun-last or --skip-last",
+            ) from None
 
     def _first_mark(self, step: Step, start: int, pid: int) -> None:
         total = len(_script(step).statements)
@@ -396,15 +422,16 @@ class Runner:
             ) from None
 
     def _mark(self, step: Step, *, done: int, sent: int | None, pid: int | None) -> None:
-        ledger.mark_sent(
-            self.control,
-            self.table,
-            step.migration.version,
-            done=done,
-            sent=sent,
-            pid=pid,
-            direction=step.direction.value,
-        )
+        with self._run_lock_kept(step):
+            ledger.mark_sent(
+                self.control,
+                self.table,
+                step.migration.version,
+                done=done,
+                sent=sent,
+                pid=pid,
+                direction=step.direction.value,
+            )
 
     def _run_concurrent(
         self, step: Step, script: Script, statement: Statement, conn: psycopg.Connection
@@ -449,21 +476,24 @@ class Runner:
         """Where a resume starts when the statement sent before a crash has an unknown
         outcome and no --rerun-last or --skip-last was given: proven not to have taken
         effect, run it again; proven to have, skip it; otherwise refuse."""
-        if not step.sent_unknown:
-            return step.start
         script = _script(step)
-        statement = script.statements[step.start]
         row = step.row
-        if row is not None and row.sent_by_pid is not None:
+        if row is not None and row.statement_sent is not None and row.sent_by_pid is not None:
+            # Whatever was decided about it (--rerun-last, --skip-last), a statement the server
+            # still runs would run twice, or be counted done before it is.
             running = _still_running(self.control, row.sent_by_pid)
             if running:
+                sent = script.statements[row.statement_sent - 1]
                 raise RefusedError(
-                    f"statement {step.start + 1} of {script.path} is still running on the "
+                    f"statement {row.statement_sent} of {script.path} is still running on the "
                     f"server, in process {row.sent_by_pid} ({running})",
-                    detail=redact_passwords(statement.excerpt()),
+                    detail=redact_passwords(sent.excerpt()),
                     hint=f"wait for it to end (or cancel it: SELECT pg_cancel_backend("
                     f"{row.sent_by_pid})), then run 'schemactl up --resume' again",
                 )
+        if not step.sent_unknown:
+            return step.start
+        statement = script.statements[step.start]
         decision = _proof(conn, script, statement)
         if decision is None:
             raise RefusedError(
@@ -581,15 +611,16 @@ class _OneQuery:
     closing: int  # where what follows the statements starts
     statements: int
     tail: int  # how many statements follow the migration's own
+    head: int  # how many precede them, after BEGIN
 
     @property
     def results(self) -> int:
         """How many results the server sends when every statement succeeds."""
-        return 1 + self.statements + self.tail + 1
+        return 1 + self.head + self.statements + self.tail + 1
 
     @property
     def read_back_result(self) -> int:
-        return 1 + self.statements + len(RESET)
+        return 1 + self.head + self.statements + len(RESET)
 
     def failure(self, script: Script, outcome: simple_query.Outcome) -> MigrationFailedError:
         """The error for ``outcome``, naming the statement that failed.
@@ -603,7 +634,7 @@ class _OneQuery:
         exc = outcome.error
         statements = script.statements
         position = int(exc.diag.statement_position or 0)
-        index = outcome.completed - 1
+        index = outcome.completed - 1 - self.head
         if outcome.completed == 0 and position:
             index = bisect.bisect_right(self.offsets, position - 1) - 1
             if position - 1 >= self.closing:
@@ -613,7 +644,9 @@ class _OneQuery:
             return _LedgerFailure(script, exc)
         if after == self.tail:
             return commit_failure(script, exc)
-        if after >= 0 or index < 0:
+        if index < 0:
+            return commit_failure(script, exc, during=_HEAD_FAILED)
+        if after >= 0:
             return commit_failure(script, exc, during=_RESET_FAILED)
         start = self.offsets[index]
         end = self.offsets[index + 1] if index + 1 < len(self.offsets) else self.closing
@@ -622,10 +655,14 @@ class _OneQuery:
         return failure(script.path, statements[index], exc, dirty=False, position_offset=offset)
 
 
-def _joined(statements: tuple[Statement, ...], tail: tuple[str, ...]) -> _OneQuery:
+def _joined(
+    head: tuple[str, ...], statements: tuple[Statement, ...], tail: tuple[str, ...]
+) -> _OneQuery:
     parts = ["BEGIN", SEPARATOR]
+    for text in head:
+        parts += (text, SEPARATOR)
     offsets = []
-    length = len("BEGIN") + len(SEPARATOR)
+    length = sum(map(len, parts))
     for statement in statements:
         offsets.append(length)
         parts += (statement.text, SEPARATOR)
@@ -633,7 +670,7 @@ def _joined(statements: tuple[Statement, ...], tail: tuple[str, ...]) -> _OneQue
     for text in tail:
         parts += (text, SEPARATOR)
     parts.append("COMMIT")
-    return _OneQuery("".join(parts), tuple(offsets), length, len(statements), len(tail))
+    return _OneQuery("".join(parts), tuple(offsets), length, len(statements), len(tail), len(head))
 
 
 def _script(step: Step) -> Script:
@@ -676,6 +713,7 @@ def failure(
 _AT_COMMIT = "at COMMIT, after every statement ran (a deferred constraint or trigger)"
 _LEDGER_ROW = "writing the ledger row, after every statement ran"
 _RESET_FAILED = "resetting the session after every statement ran"
+_HEAD_FAILED = "before the first statement, waiting for a migration an earlier run sent to end"
 
 
 def commit_failure(

@@ -59,6 +59,7 @@ _REPORTED = (
     "search_path",  # reported from PostgreSQL 18 on
 )
 
+
 def changes_new_sessions(statement: Statement) -> bool:
     """True for a statement after which only a new connection starts as a new session would:
     a library loaded into the session (the reading back sees changed defaults)."""
