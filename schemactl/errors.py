@@ -120,6 +120,9 @@ class MigrationFailedError(SchemactlError):
         self.reason = reason or message
         self.sqlstate = sqlstate
         self.dirty = dirty
+        # What became of the migration when neither "rolled back" nor "dirty" says it (it
+        # committed with its ledger row all the same; its transaction ended early).
+        self.outcome: str | None = None
 
     def location(self) -> tuple[Path | None, int | None]:
         return self.path, self.line

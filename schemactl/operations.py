@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from schemactl.config import Settings
-from schemactl.errors import ConfigError, RefusedError, UsageError
+from schemactl.errors import RefusedError, UsageError
 from schemactl.files.migrations import MigrationSet, load_directory, next_file_names
 from schemactl.run import db, ledger
 from schemactl.run.ledger import LedgerTable
@@ -171,16 +171,17 @@ def _run(
         conn,
         table,
     ):
-        _check_string_syntax(conn)
+        db.refuse_escaped_strings(conn)
         present = ledger.columns(conn, table)
         statuses = _statuses(migrations, ledger.read(conn, table, present))
         ledger.ensure(conn, table, present, beside_others=new_ledger)
         _remember_bytes(conn, table, statuses)
         plan = make_plan(statuses)
-        session = _migration_settings(conn, settings)
         results = []
         if plan.steps:
             from schemactl.run.runner import Runner
+
+            session = _migration_settings(conn, settings)
             from schemactl.run.session import WorkSession
 
             work = WorkSession(settings.database_url, session, purpose)
@@ -210,19 +211,6 @@ def _migration_settings(conn: psycopg.Connection, settings: Settings) -> dict[st
     for name, value in chosen.items():
         db.check_setting(conn, name, value)
     return chosen
-
-
-def _check_string_syntax(conn: psycopg.Connection) -> None:
-    """Refuse a session that reads backslashes in '...' as escapes: files are split the
-    standard way, and split otherwise a COMMIT could hide inside what looks like a string."""
-    if conn.info.parameter_status("standard_conforming_strings") == "off":
-        raise ConfigError(
-            "the database reads strings with standard_conforming_strings = off",
-            detail="schemactl splits migration files as PostgreSQL reads them with it on "
-            "(the default since PostgreSQL 9.1), and cannot apply them safely otherwise",
-            hint="turn it on for the role or database that runs migrations "
-            "(ALTER ROLE ... SET standard_conforming_strings = on)",
-        )
 
 
 @dataclass(frozen=True)

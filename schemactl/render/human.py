@@ -87,7 +87,8 @@ class RunProgress:
             )
         elif isinstance(event, MigrationFailed):
             verb = "up" if event.step.direction is Direction.UP else "down"
-            state = "left dirty" if event.error.dirty else "rolled back"
+            error = event.error
+            state = "left dirty" if error.dirty else error.outcome or "rolled back"
             self.terminal.progress(
                 f"failed {event.step.migration.label} ({verb}, {state})", style="red"
             )

@@ -305,6 +305,19 @@ def table_lock_holders(conn: psycopg.Connection, qualified: str) -> list[TableLo
     ]
 
 
+def refuse_escaped_strings(conn: psycopg.Connection) -> None:
+    """Refuse a session that reads backslashes in '...' as escapes: files are split the
+    standard way, and split otherwise a COMMIT could hide inside what looks like a string."""
+    if conn.info.parameter_status("standard_conforming_strings") == "off":
+        raise ConfigError(
+            "the database reads strings with standard_conforming_strings = off",
+            detail="schemactl splits migration files as PostgreSQL reads them with it on "
+            "(the default since PostgreSQL 9.1), and cannot apply them safely otherwise",
+            hint="turn it on for the role or database that runs migrations "
+            "(ALTER ROLE ... SET standard_conforming_strings = on)",
+        )
+
+
 def refuse_read_only(conn: psycopg.Connection) -> None:
     """Raise ReadOnlyError when this session cannot write: a standby, or a database or role
     whose sessions are read-only by default (the server reports both as sessions start)."""

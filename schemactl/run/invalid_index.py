@@ -1,4 +1,5 @@
-"""Indexes a failed concurrent build leaves behind.
+"""Indexes a failed concurrent build leaves behind (and partitions a failed concurrent detach
+leaves pending).
 
 ``CREATE INDEX CONCURRENTLY`` and ``REINDEX ... CONCURRENTLY`` commit in stages: when one
 fails or is interrupted, PostgreSQL keeps the index it was building, marked invalid
@@ -143,3 +144,22 @@ def drop(conn: psycopg.Connection, names: list[str]) -> None:
                 sql.Identifier(_unquoted(schema)), sql.Identifier(_unquoted(index))
             )
         )
+
+
+# PostgreSQL 14 and later: a DETACH PARTITION ... CONCURRENTLY that fails after its first
+# transaction leaves the partition attached but pending detach, to be finished with FINALIZE.
+_PENDING_DETACH = """
+SELECT format('partition %%s (pending detach: ALTER TABLE %%s DETACH PARTITION %%s FINALIZE)',
+              inhrelid::regclass, inhparent::regclass, inhrelid::regclass)
+  FROM pg_inherits WHERE inhdetachpending
+"""
+
+
+def pending_detaches(conn: psycopg.Connection) -> set[str]:
+    """Partitions left pending detach, each with the statement that finishes it."""
+    if conn.info.server_version < 140000:
+        return set()
+    try:
+        return {row for (row,) in conn.execute(_PENDING_DETACH).fetchall()}
+    except psycopg.Error:
+        return set()

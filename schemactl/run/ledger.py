@@ -493,6 +493,17 @@ def mark_clean(
         conn.execute(query.format(table.in_template), (execution_ms, version))
 
 
+def unmark(conn: psycopg.Connection, table: LedgerTable, version: int) -> None:
+    """Make ``version``'s row clean again: a rollback whose first statement failed ran
+    nothing, and the migration stays applied as it was."""
+    query = sql.SQL(
+        "UPDATE {} SET dirty = false, dirty_direction = NULL, statements_done = NULL, "
+        "statement_sent = NULL, sent_by_pid = NULL WHERE version = %s"
+    )
+    with access(conn, table, "writing"):
+        conn.execute(query.format(table.in_template), (version,))
+
+
 def accept_checksum(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> None:
     """Accept the current files of an applied version as what was applied (repair)."""
     query = sql.SQL(

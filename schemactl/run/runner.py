@@ -39,6 +39,7 @@ from schemactl.run.plan import Direction, Plan, Step
 from schemactl.run.session import READ_BACK, RESET, WorkSession, changes_new_sessions
 
 LOCK_NOT_AVAILABLE = "55P03"
+_DETACH = " detach partition "
 
 
 @dataclass(frozen=True)
@@ -307,7 +308,7 @@ class Runner:
     def _tail(self, step: Step) -> tuple[str, ...]:
         """What follows a migration's statements in its transaction: the session's reset, its
         reading back, the ledger's lock wait, and the ledger row's change."""
-        return (*RESET, READ_BACK, self._ledger_wait(), self._ledger_change(step))
+        return (*RESET, READ_BACK, self._ledger_wait(), *_INTACT, self._ledger_change(step))
 
     def _ledger_wait(self) -> str:
         # The migration's own --lock-timeout is not the ledger's: that one waits up to --wait.
@@ -441,6 +442,10 @@ class Runner:
         build = concurrent_build(statement)
         if build is not None and step.resuming and statement.index == step.start:
             self._drop_left_behind(step, statement, build, conn)
+        # Another session's build in progress, or an older failure, is not this one's.
+        before = set(invalid_index.left_behind(conn, build)) if build else set()
+        detaching = _DETACH in statement.normalized
+        pending = invalid_index.pending_detaches(conn) if detaching else set()
         try:
             self._execute(conn, step, script, statement)
         except MigrationFailedError as error:
@@ -449,11 +454,19 @@ class Runner:
                 # ledger still says it was sent.
                 _explain_unknown(error, step, statement.index, len(script.statements))
                 raise
-            left = invalid_index.left_behind(conn, build) if build else []
-            first = statement.index == 0 and not step.resuming and not left
-            if first and step.direction is Direction.UP:
+            now = invalid_index.left_behind(conn, build) if build else []
+            left = [name for name in now if name not in before]
+            # A statement that commits in stages (CONCURRENTLY) can fail having done some:
+            # an invalid index, a partition left pending detach.
+            if detaching:
+                left += sorted(invalid_index.pending_detaches(conn) - pending)
+            if statement.index == 0 and not step.resuming and not left:
                 # Nothing ran: leave no trace rather than a dirty row.
-                ledger.forget(self.control, self.table, step.migration.version)
+                version = step.migration.version
+                if step.direction is Direction.UP:
+                    ledger.forget(self.control, self.table, version)
+                else:
+                    ledger.unmark(self.control, self.table, version)
                 error.dirty = False
                 raise
             self._mark(step, done=statement.index, sent=None, pid=None)
@@ -463,6 +476,9 @@ class Runner:
     def _drop_left_behind(
         self, step: Step, statement: Statement, build: ConcurrentBuild, conn: psycopg.Connection
     ) -> None:
+        if build.index is None and not build.reindex:
+            # The server named the index: which invalid one is this build's cannot be told.
+            return
         left = invalid_index.left_behind(conn, build)
         if not left:
             return
@@ -510,12 +526,17 @@ class Runner:
     def _verify_resume(self, step: Step) -> None:
         recorded = ledger.applied_statements(self.control, self.table, step.migration.version)
         current = [redact_passwords(s.normalized) for s in step.migration.up.statements]
-        if recorded[: step.start] != current[: step.start]:
+        # The statement sent before the run stopped is held to the recorded one as well:
+        # proving or deciding what it did says nothing about an edited one.
+        sent = step.row.statement_sent if step.row is not None else None
+        ran = max(step.start, sent or 0)
+        with_sent = " (with the one sent before the run stopped)" if ran > step.start else ""
+        if recorded[:ran] != current[:ran]:
             raise RefusedError(
                 f"cannot resume migration {step.migration.label}: statements that already "
                 "ran have changed since",
-                detail=f"the first {step.start} statements of {step.migration.up.path} differ "
-                "from those recorded when they ran",
+                detail=f"the first {ran} statements of {step.migration.up.path}{with_sent} "
+                "differ from those recorded when they ran",
                 hint="restore the file, or finish by hand and run 'schemactl repair'",
             )
 
@@ -632,6 +653,9 @@ class _OneQuery:
         """
         assert outcome.error is not None
         exc = outcome.error
+        if exc.diag.sqlstate == _NO_TRANSACTION:
+            # Only _INTACT's SAVEPOINT fails so, when the migration's transaction had ended.
+            return _transaction_ended(script, exc)
         statements = script.statements
         position = int(exc.diag.statement_position or 0)
         index = outcome.completed - 1 - self.head
@@ -710,6 +734,12 @@ def failure(
     )
 
 
+# Sent just before the ledger row: SAVEPOINT fails outside a transaction block, so a COMMIT or
+# ROLLBACK hidden from the splitter inside a statement can never leave the row behind. Released
+# at once: the row is written by the migration's own transaction, not a subtransaction.
+_INTACT = ("SAVEPOINT schemactl_ledger_row", "RELEASE SAVEPOINT schemactl_ledger_row")
+_NO_TRANSACTION = "25P01"
+
 _AT_COMMIT = "at COMMIT, after every statement ran (a deferred constraint or trigger)"
 _LEDGER_ROW = "writing the ledger row, after every statement ran"
 _RESET_FAILED = "resetting the session after every statement ran"
@@ -767,17 +797,36 @@ def _outcome_unknown(step: Step, exc: simple_query.OutcomeUnknown) -> Interrupte
 def _miscounted(script: Script, ran: int) -> MigrationFailedError:
     count = len(script.statements)
     reason = f"PostgreSQL ran {ran} statements where schemactl split the file into {count}"
-    return MigrationFailedError(
+    error = MigrationFailedError(
         f"{script.path}: {reason}",
         reason=reason,
         path=script.path,
         line=1,
-        detail="a statement hides another from schemactl's splitter, which may have ended "
-        "the transaction early: the migration and its ledger row may not have committed "
-        "together",
-        hint="compare the schema with the file ('schemactl diff'), and report the file's "
-        "statement boundaries as a schemactl bug",
+        detail="a statement hides another from schemactl's splitter; the migration's "
+        "transaction was still open when its ledger row was written, so the migration "
+        "committed whole with its row",
+        hint="check the schema ('schemactl diff'), and report the file's statement "
+        "boundaries as a schemactl bug",
     )
+    error.outcome = "committed"
+    return error
+
+
+def _transaction_ended(script: Script, exc: psycopg.Error) -> MigrationFailedError:
+    reason = "the migration's transaction ended before its last statement"
+    error = MigrationFailedError(
+        f"{script.path}: {reason}",
+        reason=reason,
+        path=script.path,
+        line=1,
+        detail="a statement hides a COMMIT or ROLLBACK from schemactl's splitter: what ran "
+        "before it may have committed, and no ledger row was written",
+        hint="check the schema against the file ('schemactl diff'), fix the file, and "
+        "report its statement boundaries as a schemactl bug",
+        sqlstate=exc.diag.sqlstate,
+    )
+    error.outcome = "ended early, not recorded"
+    return error
 
 
 def _explain_dirty(
@@ -789,11 +838,8 @@ def _explain_dirty(
         f"migration {step.migration.version} is now marked dirty",
     ]
     if left:
-        lines.append(
-            "PostgreSQL left the invalid index "
-            + ", ".join(left)
-            + " behind: the migration is not rolled back"
-        )
+        items = [n if n.startswith("partition ") else f"the invalid index {n}" for n in left]
+        lines.append(f"PostgreSQL left {', '.join(items)} behind: the migration is not rolled back")
     error.detail = "\n".join(line for line in lines if line)
     error.dirty = True
     version = step.migration.version

@@ -99,6 +99,14 @@ class WorkSession:
         return self._started(db.connect(self._url, purpose=self._purpose, settings=self._settings))
 
     def _started(self, conn: psycopg.Connection) -> psycopg.Connection:
+        # A new session starts with the defaults a migration may have changed since the run
+        # began (ALTER DATABASE ... SET): it is held to what the run's first session was.
+        try:
+            db.refuse_escaped_strings(conn)
+            db.refuse_read_only(conn)
+        except BaseException:
+            conn.close()
+            raise
         # Migration SQL may DEALLOCATE ALL: nothing of ours may depend on a prepared statement.
         conn.prepare_threshold = None
         self._reported = _reported(conn)
