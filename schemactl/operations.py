@@ -53,23 +53,19 @@ class RunResult:
 
 
 def _ledger_wait_ms(settings: Settings) -> int:
-    # lock_timeout 0 waits forever: --wait 0 means "do not wait", so the least wait instead.
-    return max(1, int(settings.wait * 1000))
+    # lock_timeout 0 waits forever: --wait 0 means "do not wait", so the least wait instead;
+    # the server takes no more than INT_MAX milliseconds.
+    return min(max(1, int(settings.wait * 1000)), 2**31 - 1)
 
 
 def _connect_control(settings: Settings, purpose: str) -> psycopg.Connection:
     """The connection that reads the ledger (and, for a run, holds the run lock and writes
     the ledger outside migrations): every lock it waits for, it waits up to --wait."""
-    conn = db.connect(
+    return db.connect(
         settings.database_url,
         purpose=purpose,
         settings={"lock_timeout": f"{_ledger_wait_ms(settings)}ms"},
     )
-    if conn.info.server_version >= 140000:
-        # It sits idle while long migrations run on the other connection; a server that ends
-        # idle sessions would end it, and the run lock with it.
-        conn.execute("SELECT set_config('idle_session_timeout', '0', false)")
-    return conn
 
 
 @contextmanager
@@ -86,19 +82,20 @@ def _locked(
     key = db.lock_key(str(table))
     try:
         db.refuse_read_only(conn)
+        if conn.info.server_version >= 140000:
+            # It sits idle while long migrations run on the other connection; a server that
+            # ends idle sessions would end it, and the run lock with it.
+            conn.execute("SELECT set_config('idle_session_timeout', '0', false)")
         db.acquire_lock(conn, key, wait_seconds=settings.wait, on_wait=on_wait)
-        try:
-            db.wait_for_migration(
-                conn,
-                db.migration_key(str(table)),
-                wait_seconds=settings.wait,
-                on_wait=on_migration_wait,
-            )
-            yield conn, table
-        finally:
-            if not conn.closed and not conn.broken:
-                db.release_lock(conn, key)
+        db.wait_for_migration(
+            conn,
+            db.migration_key(str(table)),
+            wait_seconds=settings.wait,
+            on_wait=on_migration_wait,
+        )
+        yield conn, table
     finally:
+        # Ending the session releases the run lock: no round trip to unlock first.
         conn.close()
 
 

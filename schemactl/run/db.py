@@ -283,7 +283,8 @@ class TableLockHolder:
         return f"{self.holder} holds {self.mode}{state}{query}"
 
 
-# Modes that block writing a row (ROW EXCLUSIVE); ACCESS EXCLUSIVE also blocks reading.
+# Every mode but ACCESS SHARE: stronger ones block writing the table, and a session holding
+# ROW SHARE or ROW EXCLUSIVE may hold the row lock a ledger write waits for.
 _TABLE_HOLDERS_QUERY = """
 SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
        host(a.client_addr), a.backend_start, l.mode, a.state, left(a.query, 200)
@@ -291,7 +292,7 @@ SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
   JOIN pg_stat_activity AS a ON a.pid = l.pid
  WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
    AND l.relation = to_regclass(%s)
-   AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+   AND l.mode <> 'AccessShareLock'
  ORDER BY a.pid
 """
 

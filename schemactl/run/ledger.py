@@ -100,6 +100,12 @@ class LedgerTable:
         parts = _identifiers(qualified)
         if len(parts) == 1:
             parts = ["public", parts[0]]
+        if len(parts) == 2 and parts[0].startswith("pg_"):
+            raise ConfigError(
+                f"invalid ledger table name {qualified!r}: schema names beginning with pg_ "
+                "are reserved for the system",
+                hint="use 'schema.table' or 'table', for example public.schemactl_migrations",
+            )
         if len(parts) != 2 or not all(parts):
             raise ConfigError(
                 f"invalid ledger table name {qualified!r}",
@@ -126,7 +132,7 @@ class LedgerTable:
         return f"{self.schema}.{self.name}"
 
 
-_PART = re.compile(r'"((?:[^"]|"")*)"|([^".]+)')
+_PART = re.compile(r'\s*"((?:[^"]|"")*)"\s*|([^".]+)')
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -358,7 +364,12 @@ VALUES (%(version)s, %(name)s, %(checksum)s, %(down_checksum)s, %(statements)s, 
 
 # The time since the transaction began, on the server's clock: for a migration sent as one
 # query with its ledger row, the client cannot know the time before the row is written.
-_SERVER_ELAPSED_MS = "1000 * extract(epoch FROM clock_timestamp() - transaction_timestamp())"
+# Every function and operator named in pg_catalog: a migration may have created one that
+# search_path would otherwise find first.
+_SERVER_ELAPSED_MS = (
+    "pg_catalog.float8mul(1000, EXTRACT(epoch FROM pg_catalog.clock_timestamp() "
+    "OPERATOR(pg_catalog.-) pg_catalog.transaction_timestamp())::pg_catalog.float8)"
+)
 
 
 @cache

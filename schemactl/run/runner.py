@@ -277,6 +277,16 @@ class Runner:
         if isinstance(exc, pg_errors.LockNotAvailable):
             locked = ledger.ledger_locked(self.control, self.table, "writing")
             return _rolled_back(script, exc, locked.message, detail=locked.detail, hint=locked.hint)
+        if isinstance(exc, pg_errors.InsufficientPrivilege):
+            return _rolled_back(
+                script,
+                exc,
+                f"permission denied writing the ledger table {self.table}: "
+                f"{exc.diag.message_primary}",
+                detail="the migration rolled back with its ledger row",
+                hint="GRANT SELECT, INSERT, UPDATE, DELETE ON the ledger table TO the role "
+                "that runs schemactl",
+            )
         if isinstance(exc, pg_errors.UndefinedTable):
             return _rolled_back(
                 script,
