@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -129,9 +130,7 @@ def test_a_failed_concurrent_build_is_reported_with_its_invalid_index_and_resume
     assert ledger_row(conn, 1) == (False, None, None, False)
 
 
-def test_a_concurrent_build_whose_connection_ended_is_settled_by_proof(
-    conn, migration_dir, target
-):
+def test_a_concurrent_build_whose_connection_ended_is_settled_by_proof(conn, migration_dir, target):
     conn.execute("CREATE TABLE items (code int); INSERT INTO items SELECT generate_series(1, 10)")
     build = "-- schemactl:no-transaction\nCREATE INDEX CONCURRENTLY items_code ON items (code);"
     directory = migration_dir({"0001_index": (build, "DROP INDEX items_code;")})
@@ -375,3 +374,112 @@ def test_a_second_ledger_is_refused_naming_both_unless_asked_for(conn, migration
     assert "public.schemactl_migrations" in refused.stderr and "--new-ledger" in refused.stderr
     assert "is --ledger-table right?" in status.stderr
     assert ledger_versions(conn, "ops.ledger") == [1]
+
+
+def test_a_commit_or_rollback_hidden_from_the_splitter_never_leaves_a_ledger_row(
+    conn, migration_dir, target
+):
+    # A parameter named "begin" in a SQL-standard function body has fooled the splitter.
+    body = """
+    CREATE TABLE booking (id int, starts date);
+    CREATE FUNCTION after_start(begin date, d date) RETURNS boolean LANGUAGE sql
+      RETURN d >= begin;
+    CREATE TABLE other (x int);
+    ROLLBACK;
+    """
+    directory = migration_dir({"0001_fn": (body, "SELECT 1;")})
+
+    result = invoke(["up", *target(directory)], expect=ExitCode.MIGRATION_FAILED)
+
+    assert "transaction ended before its last statement" in result.stderr
+    assert "(up, ended early, not recorded)" in result.stderr
+    assert ledger_versions(conn) == [] and not relation_exists(conn, "booking")
+
+
+def test_database_defaults_a_migration_changes_are_held_to_the_runs_checks(
+    conn, migration_dir, target
+):
+    escapes = """
+    DO $$ BEGIN
+      EXECUTE format('ALTER DATABASE %I SET standard_conforming_strings = off',
+                     current_database());
+    END $$;
+    """
+    directory = migration_dir(
+        {
+            "0001_escapes": (escapes, "SELECT 1;"),
+            "0002_paths": (r"CREATE TABLE paths AS SELECT 'C:\new\table' AS p;", "SELECT 1;"),
+        }
+    )
+    try:
+        result = invoke(["up", *target(directory)], expect=ExitCode.USAGE)
+    finally:
+        conn.execute(f'ALTER DATABASE "{conn.info.dbname}" RESET standard_conforming_strings')
+
+    assert "standard_conforming_strings = off" in result.stderr
+    assert ledger_versions(conn) == [1] and not relation_exists(conn, "paths")
+
+
+def test_an_invalid_index_another_build_left_is_neither_blamed_nor_dropped(
+    conn, migration_dir, target
+):
+    conn.execute("CREATE TABLE t (a int); INSERT INTO t VALUES (1), (1)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("CREATE UNIQUE INDEX CONCURRENTLY others_idx ON t (a)")
+    build = "-- schemactl:no-transaction\nCREATE INDEX CONCURRENTLY ON t (nosuchcol);"
+    directory = migration_dir({"0001_index": (build, "SELECT 1;")})
+
+    result = invoke(["up", *target(directory)], expect=ExitCode.MIGRATION_FAILED)
+
+    assert "(up, rolled back)" in result.stderr and "others_idx" not in result.stderr
+    assert ledger_versions(conn) == [] and relation_exists(conn, "others_idx")
+
+
+def test_a_no_transaction_down_whose_first_statement_fails_stays_applied(
+    conn, migration_dir, target
+):
+    down = "-- schemactl:no-transaction\nDROP INDEX CONCURRENTLY no_such_index;"
+    directory = migration_dir({"0001_t": ("CREATE TABLE t (a int);", down)})
+    invoke(["up", *target(directory)])
+
+    invoke(["down", *target(directory)], expect=ExitCode.MIGRATION_FAILED)
+
+    assert json_out(invoke(["status", "--json", *target(directory)]))["summary"] == {"applied": 1}
+
+
+def test_a_resume_refuses_when_the_statement_sent_was_edited(conn, interrupted):
+    up_file = Path(interrupted()[1]) / "0001_counted.up.sql"
+    up_file.write_text(up_file.read_text().replace("SELECT 2 FROM", "SELECT 22 FROM"))
+
+    result = invoke(["up", "--resume", "--rerun-last", *interrupted()], ExitCode.REFUSED)
+
+    assert "statements that already ran have changed since" in result.stderr
+    assert "with the one sent before the run stopped" in result.stderr
+    assert ledger_row(conn, 1) == (True, 1, 2, True)
+
+
+def test_a_shadowing_operator_does_not_change_what_the_ledger_records(conn, migration_dir, target):
+    shadow = """
+    CREATE FUNCTION public.times(integer, numeric) RETURNS numeric LANGUAGE sql
+      AS 'SELECT -42::numeric';
+    CREATE OPERATOR public.* (LEFTARG = integer, RIGHTARG = numeric, FUNCTION = public.times);
+    """
+    directory = migration_dir(
+        {
+            "0001_shadow": (shadow, "DROP OPERATOR public.* (integer, numeric);"),
+            "0002_t": ("CREATE TABLE t (a int);", "DROP TABLE t;"),
+        }
+    )
+
+    invoke(["up", *target(directory)])
+
+    times = conn.execute("SELECT execution_ms FROM schemactl_migrations").fetchall()
+    assert all(ms >= 0 for (ms,) in times)
+
+
+def test_a_ledger_in_a_reserved_schema_is_refused_before_connecting(migration_dir, target):
+    directory = migration_dir({"0001_t": ("CREATE TABLE t (a int);", "DROP TABLE t;")})
+
+    result = invoke(["up", "--ledger-table", "pg_temp.x", *target(directory)], ExitCode.USAGE)
+
+    assert "reserved for the system" in result.stderr
