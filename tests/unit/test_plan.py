@@ -193,9 +193,7 @@ def test_resume_of_a_statement_sent_before_a_crash_is_left_to_proof(tmp_path):
 
 
 @pytest.mark.parametrize(("last", "start"), [(LastSent.RERUN, 2), (LastSent.SKIP, 3)])
-def test_rerun_last_and_skip_last_decide_the_statement_sent_before_a_crash(
-    tmp_path, last, start
-):
+def test_rerun_last_and_skip_last_decide_the_statement_sent_before_a_crash(tmp_path, last, start):
     migrations = long_file(tmp_path)
     dirty = dirty_row(migrations, statements_done=2, statement_sent=3)
 
@@ -214,9 +212,7 @@ def test_rerun_last_without_an_unknown_statement_is_a_usage_error(tmp_path):
         plan_up(statuses, last=LastSent.SKIP)
 
 
-@pytest.mark.parametrize(
-    ("done", "sent"), [(-1, None), (7, None), (2, 5), (2, 2), (6, 7)], ids=str
-)
+@pytest.mark.parametrize(("done", "sent"), [(-1, None), (7, None), (2, 5), (2, 2), (6, 7)], ids=str)
 def test_resume_refuses_progress_schemactl_cannot_have_written(tmp_path, done, sent):
     migrations = long_file(tmp_path)
     dirty = dirty_row(migrations, statements_done=done, statement_sent=sent)
