@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import select
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -255,11 +256,24 @@ def verify_lock(conn: psycopg.Connection) -> None:
     """Prove that the session holding the run lock is still there, so the lock is still held.
 
     That session runs no migration SQL, so nothing in a migration can release its lock: only
-    its end can, and a round trip tells. Raises RunLockLostError.
+    its end can, and a session that ends tells its client (PostgreSQL's FATAL message, then
+    the socket's end). So a look at the socket proves it, without a round trip on every
+    migration. A run that started meanwhile would still wait for the migration in flight
+    (``migration_key``). Raises RunLockLostError.
     """
+    pgconn = conn.pgconn
     try:
-        conn.execute("SELECT 1")
-    except psycopg.Error as exc:
+        if conn.closed or conn.broken:
+            raise psycopg.OperationalError("the connection is closed")
+        # An ended session's FATAL message is read first, the socket's end on the next read.
+        for _ in range(3):
+            readable, _, _ = select.select([pgconn.socket], [], [], 0)
+            if not readable:
+                break
+            pgconn.consume_input()
+        if pgconn.status != psycopg.pq.ConnStatus.OK:
+            raise psycopg.OperationalError(pgconn.error_message.decode(errors="replace"))
+    except (psycopg.Error, OSError) as exc:
         raise RunLockLostError(
             "the run lock was lost: the session holding it has ended",
             detail=mask(str(exc).strip()) or None,
