@@ -26,27 +26,13 @@ import pytest
 
 from schemactl.errors import ExitCode
 from schemactl.run import db
-from tests.cli.conftest import invoke, json_out
+
+# The CLI suite's fixtures: every command from an empty directory, flags for the test DB.
+from tests.cli.conftest import in_tmp_dir, invoke, json_out, target  # noqa: F401
 from tests.conftest import url_for
 
 LEDGER = "public.schemactl_migrations"
 RUN = "schemactl up"  # the application_name of both sessions of a run
-
-
-@pytest.fixture(autouse=True)
-def in_tmp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every command from an empty directory, so no stray schemactl.toml is read."""
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def target(database_url: str) -> Callable[[Path], list[str]]:
-    """``target(directory)``: the flags that point a command at ``directory`` and the test DB."""
-
-    def flags(directory: Path) -> list[str]:
-        return ["--dir", str(directory), "--database-url", database_url]
-
-    return flags
 
 
 # --- processes --------------------------------------------------------------------------

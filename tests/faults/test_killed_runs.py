@@ -297,13 +297,7 @@ def test_kill_9_while_a_no_transaction_statement_waits(
     flag = "--skip-last" if 22 in seen else "--rerun-last"
     invoke(["up", "--resume", flag, *target(directory)])
 
-    assert once_each(conn) == [10, 21, 22, 23, 30]
-    assert_status_tells_the_truth(conn, directory, [1, 2, 3])
-    clean = make_database()
-    for statement in GATE:
-        clean.execute(statement)
-    up_clean(directory, clean)
-    assert_same_database(conn, clean)
+    assert_steps_finished_as_a_clean_run(conn, directory, make_database)
 
 
 @pytest.mark.parametrize("flag", ["--rerun-last", "--skip-last"])
@@ -398,13 +392,7 @@ def test_kill_9_while_the_end_of_a_statement_is_being_recorded(
         flag = "--skip-last" if 20 + sent in once_each(conn) else "--rerun-last"
         invoke(["up", "--resume", flag, *target(directory)])
 
-    assert once_each(conn) == [10, 21, 22, 23, 30]
-    assert_status_tells_the_truth(conn, directory, [1, 2, 3])
-    clean = make_database()
-    for statement in GATE:
-        clean.execute(statement)
-    up_clean(directory, clean)
-    assert_same_database(conn, clean)
+    assert_steps_finished_as_a_clean_run(conn, directory, make_database)
 
 
 # --- CREATE INDEX CONCURRENTLY ----------------------------------------------------------
@@ -475,6 +463,18 @@ def test_kill_9_during_create_index_concurrently_then_resume_proves_the_outcome(
     assert_status_tells_the_truth(conn, directory, [1])
     clean = make_database()
     for statement in BIG:
+        clean.execute(statement)
+    up_clean(directory, clean)
+    assert_same_database(conn, clean)
+
+
+def assert_steps_finished_as_a_clean_run(conn, directory, make_database) -> None:
+    """Every statement of the steps directory ran once, status agrees, and the database is
+    what a clean run makes."""
+    assert once_each(conn) == [10, 21, 22, 23, 30]
+    assert_status_tells_the_truth(conn, directory, [1, 2, 3])
+    clean = make_database()
+    for statement in GATE:
         clean.execute(statement)
     up_clean(directory, clean)
     assert_same_database(conn, clean)
