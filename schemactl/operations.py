@@ -229,11 +229,13 @@ class StatusReport:
         return any(s.state is not State.APPLIED for s in self.statuses)
 
 
-def _statuses(migrations: MigrationSet, rows: list[LedgerRow]) -> list[VersionStatus]:
+def _statuses(
+    migrations: MigrationSet, rows: list[LedgerRow], *, downs: bool = False
+) -> list[VersionStatus]:
     """Validate what the ledger does not vouch for (see ``unchanged_versions``), then state
-    each version."""
+    each version (``downs``: comparing down files too, see ``compute_status``)."""
     migrations.validate(skip=unchanged_versions(migrations, rows))
-    return compute_status(migrations, rows)
+    return compute_status(migrations, rows, downs=downs)
 
 
 def _remember_bytes(
@@ -280,10 +282,8 @@ def status(settings: Settings) -> StatusReport:
     notes: list[str] = []
     with _connect_control(settings, "status") as conn:
         present = ledger.columns(conn, table)
-        rows = ledger.read(conn, table, present)
-        # What _statuses does, down files compared too: status alone shows their state.
-        migrations.validate(skip=unchanged_versions(migrations, rows))
-        statuses = compute_status(migrations, rows, downs=True)
+        # Down files compared too: status alone shows their state.
+        statuses = _statuses(migrations, ledger.read(conn, table, present), downs=True)
         if not present:
             others = ledger.other_ledgers(conn, table)
             if others:
@@ -291,15 +291,25 @@ def status(settings: Settings) -> StatusReport:
                     f"the ledger table {table} does not exist, but this database has another "
                     f"schemactl ledger: {', '.join(others)} (is --ledger-table right?)"
                 )
-        changes = {}
-        for s in statuses:
-            if s.state is State.MODIFIED and s.migration is not None:
-                applied = ledger.applied_statements(conn, table, s.version)
-                from schemactl.files.redact import redact_passwords
-
-                current = [redact_passwords(st.normalized) for st in s.migration.up.statements]
-                changes[s.version] = statement_changes(applied, current)
+        changes = {
+            s.version: _changed_statements(conn, table, s)
+            for s in statuses
+            if s.state is State.MODIFIED and s.migration is not None
+        }
     return StatusReport(settings.dir, str(table), tuple(statuses), changes, tuple(notes))
+
+
+def _changed_statements(
+    conn: psycopg.Connection, table: LedgerTable, status: VersionStatus
+) -> list[StatementChange]:
+    """A modified migration's statement diff, passwords redacted on both sides as the ledger
+    keeps them."""
+    # Imported here: only a modified migration needs the lexer behind it.
+    from schemactl.files.redact import recorded_statements
+
+    assert status.migration is not None
+    applied = ledger.applied_statements(conn, table, status.version)
+    return statement_changes(applied, recorded_statements(status.migration.up.statements))
 
 
 def new(settings: Settings, name: str) -> tuple[Path, Path]:

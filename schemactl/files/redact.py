@@ -13,10 +13,16 @@ Checksums cover the real text; this is for the ledger's stored copy and for stat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from schemactl.dsn import mask_dsn
-from schemactl.files.statements import Token, TokenKind, UnterminatedError, tokenize
+from schemactl.files.statements import (
+    Statement,
+    Token,
+    TokenKind,
+    UnterminatedError,
+    tokenize,
+)
 
 REDACTED = "'****'"
 
@@ -62,6 +68,11 @@ def redact_passwords(text: str) -> str:
                 edits.append((token.start, _end(token), body))
         i += 1
     return _apply(text, edits)
+
+
+def recorded_statements(statements: Iterable[Statement]) -> list[str]:
+    """``statements`` as the ledger records them: normalized, passwords redacted."""
+    return [redact_passwords(statement.normalized) for statement in statements]
 
 
 def _tokens(text: str) -> Iterator[Token]:

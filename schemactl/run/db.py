@@ -106,22 +106,6 @@ def check_setting(conn: psycopg.Connection, name: str, value: str) -> None:
         ) from None
 
 
-def set_timeouts(
-    conn: psycopg.Connection, *, lock_timeout: str | None, statement_timeout: str | None
-) -> None:
-    """Apply PostgreSQL ``lock_timeout`` / ``statement_timeout`` to the session."""
-    for name, value in (("lock_timeout", lock_timeout), ("statement_timeout", statement_timeout)):
-        if value is None:
-            continue
-        try:
-            conn.execute("SELECT set_config(%s, %s, false)", (name, value))
-        except psycopg.DataError as exc:  # e.g. "30d": out of range for the server
-            raise ConfigError(
-                f"invalid {name} {value!r}: {exc.diag.message_primary}",
-                hint=exc.diag.message_hint,
-            ) from None
-
-
 def lock_key(name: str) -> int:
     """A stable signed 64-bit advisory-lock key for ``name`` (the qualified ledger table).
 
@@ -180,25 +164,16 @@ def acquire_lock(
     LockTimeoutError naming the holder. The lock is released by ``release_lock`` or when the
     connection closes, so a killed run never leaves it held.
     """
-    deadline = time.monotonic() + wait_seconds
-    last: LockHolder | None = None
-    announced = False
-    while True:
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        if got and got[0]:
-            return
-        holder = lock_holder(conn, key)
-        if not announced or holder != last:
-            on_wait(holder)
-            announced, last = True, holder
-        if time.monotonic() >= deadline:
-            raise LockTimeoutError(
-                f"another schemactl run holds the lock; gave up after {wait_seconds:g}s",
-                detail=f"held by {holder}" if holder else "the holder has just released it",
-                hint="wait for that run to finish, or raise --wait; if it is stuck, "
-                "end that session with pg_terminate_backend(pid)",
-            )
-        time.sleep(LOCK_POLL_SECONDS)
+
+    def gave_up(holder: LockHolder | None) -> LockTimeoutError:
+        return LockTimeoutError(
+            f"another schemactl run holds the lock; gave up after {wait_seconds:g}s",
+            detail=f"held by {holder}" if holder else "the holder has just released it",
+            hint="wait for that run to finish, or raise --wait; if it is stuck, "
+            "end that session with pg_terminate_backend(pid)",
+        )
+
+    _wait(conn, "SELECT pg_try_advisory_lock(%(k)s)", key, wait_seconds, on_wait, gave_up)
 
 
 def migration_key(name: str) -> int:
@@ -206,11 +181,6 @@ def migration_key(name: str) -> int:
     qualified ledger table): the run lock's session can end (a client killed) while the
     server still runs the migration it was sent, and the next run must wait for that one."""
     return lock_key(f"{name} migration")
-
-
-_NO_MIGRATION = (
-    "SELECT CASE WHEN pg_try_advisory_lock(%(k)s) THEN pg_advisory_unlock(%(k)s) ELSE false END"
-)
 
 
 def wait_for_migration(
@@ -225,24 +195,43 @@ def wait_for_migration(
 
     Raises LockTimeoutError naming that session.
     """
+
+    def gave_up(holder: LockHolder | None) -> LockTimeoutError:
+        return LockTimeoutError(
+            "a migration an earlier run sent is still running on the server; gave up "
+            f"after {wait_seconds:g}s",
+            detail=f"running in {holder}" if holder else "it has just ended",
+            hint="it commits or rolls back on its own (its run is gone): wait for it, or "
+            "end it with pg_terminate_backend(pid); then 'schemactl status'",
+        )
+
+    free = "SELECT CASE WHEN pg_try_advisory_lock(%(k)s) THEN pg_advisory_unlock(%(k)s) END"
+    _wait(conn, free, key, wait_seconds, on_wait, gave_up)
+
+
+def _wait(
+    conn: psycopg.Connection,
+    query: str,
+    key: int,
+    wait_seconds: float,
+    on_wait: Callable[[LockHolder | None], None],
+    gave_up: Callable[[LockHolder | None], LockTimeoutError],
+) -> None:
+    """Run ``query`` (one boolean, about advisory lock ``key``) until it says yes, for up to
+    ``wait_seconds``; meanwhile tell ``on_wait`` who holds ``key`` whenever that changes."""
     deadline = time.monotonic() + wait_seconds
+    last: LockHolder | None = None
     announced = False
     while True:
-        free = conn.execute(_NO_MIGRATION, {"k": key}).fetchone()
-        if free and free[0]:
+        done = conn.execute(query, {"k": key}).fetchone()
+        if done and done[0]:
             return
         holder = lock_holder(conn, key)
-        if not announced:
+        if not announced or holder != last:
             on_wait(holder)
-            announced = True
+            announced, last = True, holder
         if time.monotonic() >= deadline:
-            raise LockTimeoutError(
-                "a migration an earlier run sent is still running on the server; gave up "
-                f"after {wait_seconds:g}s",
-                detail=f"running in {holder}" if holder else "it has just ended",
-                hint="it commits or rolls back on its own (its run is gone): wait for it, or "
-                "end it with pg_terminate_backend(pid); then 'schemactl status'",
-            )
+            raise gave_up(holder)
         time.sleep(LOCK_POLL_SECONDS)
 
 

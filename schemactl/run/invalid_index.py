@@ -129,6 +129,18 @@ def left_behind(conn: psycopg.Connection, build: ConcurrentBuild) -> list[str]:
         return []  # the table's name no longer resolves: nothing to name
 
 
+def is_valid(conn: psycopg.Connection, build: ConcurrentBuild) -> bool | None:
+    """Whether the index a named CREATE INDEX CONCURRENTLY builds is valid; None when it does
+    not exist."""
+    assert build.index is not None and build.table is not None
+    found = conn.execute(
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = to_regclass(%s) AND c.relname = %s",
+        (build.table, _unquoted(build.index)),
+    ).fetchone()
+    return None if found is None else bool(found[0])
+
+
 def _unquoted(name: str) -> str:
     if name.startswith('"') and name.endswith('"'):
         return name[1:-1].replace('""', '"')

@@ -65,6 +65,8 @@ _COLUMNS = (
     "dirty_direction, statements_done"
 )
 
+_REQUIRED = frozenset(_COLUMNS.split(", "))
+
 _COLUMNS_OF = """
 SELECT a.attname FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
@@ -191,8 +193,8 @@ def access(conn: psycopg.Connection, table: LedgerTable, doing: str) -> Iterator
         raise LedgerStateError(
             f"the ledger table {table} was dropped or altered while schemactl was {doing} it: "
             f"{exc.diag.message_primary}",
-            hint="'schemactl status' shows what the ledger holds now; restore it from a "
-            "backup, or recreate it with 'schemactl repair'",
+            hint="'schemactl status' shows what the ledger holds now; restore the table (or "
+            "the rows a migration removed) from a backup before running again",
         ) from None
     except psycopg.OperationalError as exc:
         raise LedgerAccessError(
@@ -277,8 +279,8 @@ def ensure(
                 f"the ledger table {table} does not exist, but this database has another "
                 f"schemactl ledger: {', '.join(others)}",
                 detail="creating a second ledger would apply every migration again",
-                hint="point --ledger-table at the existing ledger, or pass --new-ledger to "
-                f"start {table} beside it on purpose",
+                hint="point --ledger-table at the existing ledger, or run 'schemactl up "
+                f"--new-ledger' to start {table} beside it on purpose",
             )
     doing = "writing" if present else "creating"
     with access(conn, table, doing), conn.transaction():
@@ -303,25 +305,24 @@ def read(
 ) -> list[LedgerRow]:
     """Every ledger row, by version, in one query; empty when the table does not exist.
 
-    ``present`` is the table's columns when the caller has read them. Raises
-    LedgerStateError for a row that schemactl cannot have written (see ``check_row``).
+    ``present`` is the table's columns when the caller has read them. Raises ConfigError for
+    a table that lacks a ledger's columns.
     """
     if present is None:
         present = columns(conn, table)
     if not present:
         return []
+    if not _REQUIRED.issubset(present):
+        raise ConfigError(
+            f"{table} exists but is not a schemactl ledger table",
+            hint="choose another --ledger-table (or ledger_table setting)",
+        )
     added = ", ".join(name if name in present else "NULL" for name in _ADDED)
     query = sql.SQL("SELECT " + _COLUMNS + f", {added} FROM {{}} ORDER BY version").format(
         table.identifier
     )
-    try:
-        with access(conn, table, "reading"):
-            rows = conn.execute(query).fetchall()
-    except LedgerStateError:
-        raise ConfigError(
-            f"{table} exists but is not a schemactl ledger table",
-            hint="choose another --ledger-table (or ledger_table setting)",
-        ) from None
+    with access(conn, table, "reading"):
+        rows = conn.execute(query).fetchall()
     return [LedgerRow(*row) for row in rows]
 
 

@@ -30,7 +30,7 @@ from schemactl.errors import (
     SchemactlError,
 )
 from schemactl.files.migrations import Directive, Migration, Script
-from schemactl.files.redact import redact_passwords
+from schemactl.files.redact import recorded_statements, redact_passwords
 from schemactl.files.statements import SEPARATOR, Statement, changes_parsing
 from schemactl.run import db, invalid_index, ledger, simple_query
 from schemactl.run.invalid_index import ConcurrentBuild, concurrent_build
@@ -119,7 +119,7 @@ def entry_for(migration: Migration) -> Entry:
         checksum=migration.up.checksum,
         down_checksum=down.checksum if down else None,
         # The ledger keeps no password literal; the checksum still covers the real text.
-        statements=[redact_passwords(s.normalized) for s in migration.up.statements],
+        statements=recorded_statements(migration.up.statements),
         raw_checksum=migration.up.raw_checksum,
         down_raw_checksum=down.raw_checksum if down else None,
     )
@@ -459,7 +459,7 @@ class Runner:
         try:
             self._execute(conn, step, script, statement)
         except MigrationFailedError as error:
-            if _connection_broken(conn):
+            if conn.closed or conn.broken:
                 # The server may have finished the statement: its outcome is unknown, and the
                 # ledger still says it was sent.
                 _explain_unknown(error, step, statement.index, len(script.statements))
@@ -535,7 +535,7 @@ class Runner:
 
     def _verify_resume(self, step: Step) -> None:
         recorded = ledger.applied_statements(self.control, self.table, step.migration.version)
-        current = [redact_passwords(s.normalized) for s in step.migration.up.statements]
+        current = recorded_statements(step.migration.up.statements)
         # The statement sent before the run stopped is held to the recorded one as well:
         # proving or deciding what it did says nothing about an edited one.
         sent = step.row.statement_sent if step.row is not None else None
@@ -592,10 +592,6 @@ def _exec(conn: psycopg.Connection, text: str) -> None:
         raise pg_errors.error_from_result(result, conn.info.encoding)
 
 
-def _connection_broken(conn: psycopg.Connection) -> bool:
-    return conn.closed or conn.pgconn.status != psycopg.pq.ConnStatus.OK
-
-
 _STILL_RUNNING = """
 SELECT format('%%s since %%s', state, to_char(query_start, 'YYYY-MM-DD HH24:MI:SS TZ'))
   FROM pg_stat_activity
@@ -617,14 +613,10 @@ def _proof(
     if build is not None and build.reindex:
         return False, "a rebuild can run again; invalid copies it left are dropped first"
     if build is not None and build.index is not None and build.table is not None:
-        found = conn.execute(
-            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid = to_regclass(%s) AND c.relname = %s",
-            (build.table, build.index.strip('"')),
-        ).fetchone()
-        if found is None:
+        valid = invalid_index.is_valid(conn, build)
+        if valid is None:
             return False, f"index {build.index} does not exist: it was not built"
-        if found[0]:
+        if valid:
             return True, f"index {build.index} exists and is valid: it was built"
         return False, f"index {build.index} is invalid: it is dropped and built again"
     if Directive.IDEMPOTENT in script.directives:

@@ -114,10 +114,6 @@ class WorkSession:
         self.read_back = tuple(row) if row else None
         return conn
 
-    @property
-    def is_open(self) -> bool:
-        return self._conn is not None and not self._conn.closed
-
     def renew(self) -> None:
         """Close the connection: the next migration gets a new one."""
         if self._conn is not None:

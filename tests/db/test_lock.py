@@ -91,15 +91,18 @@ def test_release_on_a_closed_connection_is_harmless(conn):
     assert closed.closed
 
 
-def test_set_timeouts_applies_session_settings(conn):
-    db.set_timeouts(conn, lock_timeout="150ms", statement_timeout="2s")
+def test_session_settings_are_the_sessions_own_and_survive_a_reset(conn):
+    settings = {"lock_timeout": "150ms", "statement_timeout": "2s"}
+    with db.connect(url_for(conn), settings=settings) as ours:
+        ours.execute("SET lock_timeout = '9s'")
+        ours.execute("RESET ALL")
 
-    assert conn.execute("SHOW lock_timeout").fetchone() == ("150ms",)
-    assert conn.execute("SHOW statement_timeout").fetchone() == ("2s",)
+        assert ours.execute("SHOW lock_timeout").fetchone() == ("150ms",)
+        assert ours.execute("SHOW statement_timeout").fetchone() == ("2s",)
 
 
-def test_set_timeouts_rejects_a_value_out_of_the_servers_range(conn):
+def test_check_setting_rejects_a_value_out_of_the_servers_range(conn):
     with pytest.raises(ConfigError, match="invalid lock_timeout '30d'") as raised:
-        db.set_timeouts(conn, lock_timeout="30d", statement_timeout=None)
+        db.check_setting(conn, "lock_timeout", "30d")
 
     assert raised.value.exit_code == ExitCode.USAGE

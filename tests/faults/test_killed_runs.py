@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import psycopg
 import pytest
 
 from schemactl.errors import ExitCode
@@ -257,12 +261,13 @@ GATED_STEPS = {
 }
 
 
-@pytest.mark.parametrize("ending", ["finished", "cancelled"])
-def test_kill_9_while_a_no_transaction_statement_waits(
-    ending, conn, migration_dir, target, spawn, make_database
-):
-    """Statement 2 waits for a lock when the client dies; the old session then either finishes
-    it (the lock is released) or is cancelled, as the refusal's hint suggests."""
+@contextmanager
+def orphaned_statement_2(
+    conn, migration_dir, target, spawn
+) -> Iterator[tuple[Path, psycopg.Connection, int]]:
+    """The gated steps' run killed while statement 2 waits for the gate, which another
+    session holds until the block ends: the directory, that session, and the server session
+    still running statement 2 (recorded as sent)."""
     for statement in GATE:
         conn.execute(statement)
     directory = migration_dir(GATED_STEPS)
@@ -273,7 +278,16 @@ def test_kill_9_while_a_no_transaction_statement_waits(
         assert ledger(conn) == [Row(1, False, None, None, None), Row(2, True, 1, 2, orphan)]
         kill9(run)
         wait_until(lambda: [s.pid for s in run_sessions(conn)] == [orphan], "the lock to go")
+        yield directory, holder, orphan
 
+
+@pytest.mark.parametrize("ending", ["finished", "cancelled"])
+def test_kill_9_while_a_no_transaction_statement_waits(
+    ending, conn, migration_dir, target, spawn, make_database
+):
+    """Statement 2 waits for a lock when the client dies; the old session then either finishes
+    it (the lock is released) or is cancelled, as the refusal's hint suggests."""
+    with orphaned_statement_2(conn, migration_dir, target, spawn) as (directory, holder, orphan):
         assert_status_tells_the_truth(conn, directory, [1, 2, 3])
         refused = invoke(["up", *target(directory)], ExitCode.REFUSED)
         assert "statement 2 was sent to the server before the run stopped" in said(refused.stderr)
@@ -308,16 +322,7 @@ def test_resume_with_a_flag_refuses_while_the_statement_sent_still_runs(
     ``--rerun-last`` would send it a second time beside the first; ``--skip-last`` would go on
     to statement 3 before 2 has ended (and might record as done a statement that then fails).
     Either flag must be refused as a plain --resume is, until that session has ended."""
-    for statement in GATE:
-        conn.execute(statement)
-    directory = migration_dir(GATED_STEPS)
-    with holding(conn, "LOCK TABLE gate IN ACCESS EXCLUSIVE MODE") as holder:
-        run = spawn("up", *target(directory))
-        wait_until(lambda: work_pid(conn, "Lock"), "statement 2 to wait for the gate")
-        orphan = work_pid(conn, "Lock")
-        kill9(run)
-        wait_until(lambda: [s.pid for s in run_sessions(conn)] == [orphan], "the lock to go")
-
+    with orphaned_statement_2(conn, migration_dir, target, spawn) as (directory, holder, orphan):
         resume = spawn("up", "--resume", flag, *target(directory))
         # Bounded: it either exits, or its own session waits for the gate beside the old one.
         wait_until(
