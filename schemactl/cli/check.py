@@ -56,13 +56,13 @@ def check(
     debug: o.Debug = False,
 ) -> None:
     """Prove a migration directory safe: lint it, then round-trip each migration on scratch."""
-    from schemactl import check as gate
     from schemactl import config
+    from schemactl.check import gate
     from schemactl.errors import ExitCode
     from schemactl.render import check as render_check
     from schemactl.render import json as render_json
     from schemactl.render.terminal import Terminal
-    from schemactl.scratch import open_scratch
+    from schemactl.schema.scratch import open_scratch
 
     settings = config.resolve(o.scratch_flags(database_url, dir, None, scratch_url))
     disabled = frozenset(

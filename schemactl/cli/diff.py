@@ -45,11 +45,12 @@ def diff(
     debug: o.Debug = False,
 ) -> None:
     """Compare the live schema with the one the migration files produce (exit 1 if they differ)."""
-    from schemactl import compare, config
+    from schemactl import config
     from schemactl.errors import ExitCode
     from schemactl.render import diff as render_diff
     from schemactl.render import json as render_json
     from schemactl.render.terminal import Terminal
+    from schemactl.schema import compare
 
     settings = config.resolve(o.scratch_flags(database_url, dir, ledger_table, scratch_url))
     live = compare.Source("database", settings.database_url or "")

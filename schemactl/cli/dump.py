@@ -46,9 +46,10 @@ def dump(
     debug: o.Debug = False,
 ) -> None:
     """Write a schema as deterministic, readable SQL (or a JSON snapshot)."""
-    from schemactl import compare, config
+    from schemactl import config
     from schemactl.errors import ExitCode, UsageError
     from schemactl.render.terminal import Terminal
+    from schemactl.schema import compare
 
     if output is not None and check is not None:
         raise UsageError("--output and --check contradict each other", hint="give one of them")

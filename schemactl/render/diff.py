@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from schemactl.catalog.model import to_plain
-from schemactl.diff import Change, ChangeKind
+from schemactl.schema.diff import Change, ChangeKind
 
 _SECTIONS = (
     (ChangeKind.MISSING, "missing", "yellow"),

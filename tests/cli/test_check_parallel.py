@@ -8,7 +8,7 @@ from itertools import accumulate
 
 import pytest
 
-from schemactl.check import _GROWTH, _PLAIN, MIN_SEGMENT, _run_cost, _segments
+from schemactl.check.gate import _GROWTH, _PLAIN, MIN_SEGMENT, _run_cost, _segments
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke, json_out
 from tests.cli.test_check import sleeping_in_scratch

@@ -16,8 +16,8 @@ from schemactl.catalog.model import (
     SchemaModel,
     Trigger,
 )
-from schemactl.diff import diff_models
 from schemactl.errors import SnapshotError
+from schemactl.schema.diff import diff_models
 from tests.db.conftest import RICH_SCHEMA, count_queries, execute_script
 
 LEDGER = ("public", "schemactl_migrations")

@@ -22,8 +22,8 @@ from rich.console import Console
 
 from schemactl.catalog.digest import fingerprint
 from schemactl.catalog.load import load_schema
-from schemactl.diff import Change, diff_models, suggest_sql
 from schemactl.render.diff import render_changes, suggestions_text
+from schemactl.schema.diff import Change, diff_models, suggest_sql
 from tests.db.conftest import execute_script
 
 CASES = Path(__file__).parent.parent / "diff" / "cases"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from schemactl.catalog.load import load_schema
-from schemactl.ddl import render_schema_sql
-from schemactl.diff import diff_models
+from schemactl.schema.ddl import render_schema_sql
+from schemactl.schema.diff import diff_models
 from tests.db.conftest import RICH_SCHEMA, execute_script
 
 

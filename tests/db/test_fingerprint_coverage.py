@@ -12,7 +12,7 @@ import pytest
 
 from schemactl.catalog.digest import fingerprint
 from schemactl.catalog.load import load_schema
-from schemactl.diff import diff_models
+from schemactl.schema.diff import diff_models
 from tests.db.conftest import execute_script
 
 TRIGGER_FUNCTION = (

@@ -14,7 +14,7 @@ import pytest
 from psycopg import sql
 
 from schemactl.errors import ScratchUnavailableError, UsageError
-from schemactl.scratch import (
+from schemactl.schema.scratch import (
     SCRATCH_PREFIX,
     embedded_cluster,
     open_scratch,
@@ -69,7 +69,7 @@ def test_two_scratch_databases_never_share_a_name(database_url):
 
 HOLD_SCRATCH = """
 import sys, time
-from schemactl.scratch import {function}
+from schemactl.schema.scratch import {function}
 with {function}({argument}) as url:
     print(url, flush=True)
     time.sleep(60)

@@ -11,7 +11,7 @@ from schemactl.catalog.model import (
     Table,
     View,
 )
-from schemactl.ddl import (
+from schemactl.schema.ddl import (
     column_definition,
     literal,
     ordered_tables,

@@ -27,8 +27,8 @@ from schemactl.catalog.model import (
     Trigger,
     View,
 )
-from schemactl.diff import Change, ChangeKind, diff_models, suggest_sql
 from schemactl.render.diff import changes_to_json, render_changes, suggestions_text, value_text
+from schemactl.schema.diff import Change, ChangeKind, diff_models, suggest_sql
 
 MISSING, UNEXPECTED, CHANGED = ChangeKind.MISSING, ChangeKind.UNEXPECTED, ChangeKind.CHANGED
 
@@ -407,7 +407,8 @@ def test_a_hand_built_model_survives_a_snapshot():
 def test_the_pure_modules_import_no_database_driver():
     probe = (
         "import sys\n"
-        "import schemactl.diff, schemactl.ddl, schemactl.render.diff, schemactl.catalog.model\n"
+        "import schemactl.schema.diff, schemactl.schema.ddl\n"
+        "import schemactl.render.diff, schemactl.catalog.model\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'psycopg'))\n"
     )
 

@@ -12,8 +12,8 @@ from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.errors import UsageError
 from schemactl.files.migrations import Migration, MigrationSet
-from schemactl.replay import apply_ups
 from schemactl.run import db
+from schemactl.schema.replay import apply_ups
 
 
 def through(migrations: MigrationSet, to: int | None) -> list[Migration]:

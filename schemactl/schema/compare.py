@@ -18,16 +18,16 @@ import psycopg
 from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.config import Settings
-from schemactl.ddl import render_schema_sql
-from schemactl.diff import Change, diff_models, suggest_sql
 from schemactl.dsn import describe
 from schemactl.errors import SnapshotError, UsageError
-from schemactl.expected import expected_schema, of_versions, through
 from schemactl.files.migrations import Migration, Script, load_directory
-from schemactl.replay import apply_script
 from schemactl.run import db, ledger
 from schemactl.run.ledger import LedgerTable
-from schemactl.scratch import open_scratch
+from schemactl.schema.ddl import render_schema_sql
+from schemactl.schema.diff import Change, diff_models, suggest_sql
+from schemactl.schema.expected import expected_schema, of_versions, through
+from schemactl.schema.replay import apply_script
+from schemactl.schema.scratch import open_scratch
 
 _URL = re.compile(r"^(postgres(ql)?://|\S+=)", re.I)
 _SCHEME = re.compile(r"^postgres(ql)?://", re.I)

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
-from schemactl import ddl
 from schemactl.catalog.model import (
     CLASS_OF_TYPE,
     COLLECTION_OF,
@@ -29,6 +28,7 @@ from schemactl.catalog.model import (
     View,
     object_type,
 )
+from schemactl.schema import ddl
 
 
 class ChangeKind(enum.StrEnum):

@@ -30,7 +30,6 @@ import psycopg
 from schemactl.catalog.digest import Digest, SchemaDigests
 from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
-from schemactl.diff import Change, ChangeKind, diff_models
 from schemactl.errors import (
     MigrationFailedError,
     MigrationFileError,
@@ -40,9 +39,10 @@ from schemactl.errors import (
 from schemactl.files.migrations import Directive, Migration, MigrationSet, Script, load_directory
 from schemactl.files.statements import SEPARATOR, changes_parsing, is_client_copy
 from schemactl.lint import Finding, Severity, layout_findings, lint
-from schemactl.replay import apply_script
 from schemactl.run import db
-from schemactl.scratch import scratch_database
+from schemactl.schema.diff import Change, ChangeKind, diff_models
+from schemactl.schema.replay import apply_script
+from schemactl.schema.scratch import scratch_database
 
 # The round trip's own rule ids, which --disable and per-file directives accept too.
 ROUND_TRIP_RULES = frozenset(
