@@ -172,3 +172,28 @@ class LedgerAccessError(SchemactlError):
 class LedgerStateError(RefusedError):
     """The ledger does not hold what schemactl wrote there (rows edited or corrupted, another
     ledger beside it)."""
+
+
+class ForeignLedgerNotFoundError(UsageError):
+    """The other tool's ledger named for ``baseline --from`` is not there, or is not laid out
+    as that tool lays it out; nothing was read or recorded."""
+
+
+class ForeignLedgerError(RefusedError):
+    """Another tool's ledger holds what schemactl will not adopt: a dirty or failed migration,
+    a repeatable one, a version with no schemactl file; nothing was recorded."""
+
+
+class BaselineRefusedError(RefusedError):
+    """``baseline`` would contradict what schemactl's own ledger already records."""
+
+
+class ImportRefusedError(MigrationFileError):
+    """``import`` cannot convert another tool's migration directory; every source file that
+    stands in the way is listed, and nothing was written."""
+
+    def __init__(self, problems: list[FileProblem], *, source: Path, hint: str | None = None):
+        super().__init__(problems, hint=hint or "fix the files listed; nothing was written")
+        count = len(problems)
+        self.message = f"cannot import {source}: {count} {'problem' if count == 1 else 'problems'}"
+        self.args = (self.message,)

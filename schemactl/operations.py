@@ -8,8 +8,7 @@ still have the bytes they had when they were applied (those need no second readi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,8 @@ import psycopg
 from schemactl.config import Settings
 from schemactl.errors import RefusedError, UsageError
 from schemactl.files.migrations import MigrationSet, load_directory, next_file_names
-from schemactl.run import db, ledger
+from schemactl.run import control, db, ledger
+from schemactl.run.control import LockWaitCallback
 from schemactl.run.ledger import LedgerTable
 from schemactl.run.plan import (
     LastSent,
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     # The runner is imported when there is something to run: a no-op run never needs it.
     from schemactl.run.runner import Event, StepResult
 
-LockWaitCallback = Callable[[db.LockHolder | None], None]
-
 
 @dataclass(frozen=True)
 class RunResult:
@@ -50,53 +48,6 @@ class RunResult:
     plan: Plan
     results: tuple[StepResult, ...]
     dry_run: bool
-
-
-def _ledger_wait_ms(settings: Settings) -> int:
-    # lock_timeout 0 waits forever: --wait 0 means "do not wait", so the least wait instead;
-    # the server takes no more than INT_MAX milliseconds.
-    return min(max(1, int(settings.wait * 1000)), 2**31 - 1)
-
-
-def _connect_control(settings: Settings, purpose: str) -> psycopg.Connection:
-    """The connection that reads the ledger (and, for a run, holds the run lock and writes
-    the ledger outside migrations): every lock it waits for, it waits up to --wait."""
-    return db.connect(
-        settings.database_url,
-        purpose=purpose,
-        settings={"lock_timeout": f"{_ledger_wait_ms(settings)}ms"},
-    )
-
-
-@contextmanager
-def _locked(
-    settings: Settings,
-    purpose: str,
-    on_wait: LockWaitCallback,
-    on_migration_wait: LockWaitCallback = lambda holder: None,
-) -> Iterator[tuple[psycopg.Connection, LedgerTable]]:
-    """The connection holding the run lock, which runs no migration SQL, and the ledger table
-    (``ledger.ensure`` it once the files are known to be well-formed)."""
-    table = LedgerTable.parse(settings.ledger_table)
-    conn = _connect_control(settings, purpose)
-    key = db.lock_key(str(table))
-    try:
-        db.refuse_read_only(conn)
-        if conn.info.server_version >= 140000:
-            # It sits idle while long migrations run on the other connection; a server that
-            # ends idle sessions would end it, and the run lock with it.
-            conn.execute("SELECT set_config('idle_session_timeout', '0', false)")
-        db.acquire_lock(conn, key, wait_seconds=settings.wait, on_wait=on_wait)
-        db.wait_for_migration(
-            conn,
-            db.migration_key(str(table)),
-            wait_seconds=settings.wait,
-            on_wait=on_migration_wait,
-        )
-        yield conn, table
-    finally:
-        # Ending the session releases the run lock: no round trip to unlock first.
-        conn.close()
 
 
 @dataclass(frozen=True)
@@ -161,10 +112,10 @@ def _run(
 ) -> RunResult:
     if dry_run:
         table = LedgerTable.parse(settings.ledger_table)
-        with _connect_control(settings, purpose) as conn:
+        with control.connect(settings, purpose) as conn:
             plan = make_plan(_statuses(migrations, ledger.read(conn, table)))
         return RunResult(plan, (), dry_run=True)
-    with _locked(settings, purpose, hooks.on_lock_wait, hooks.on_migration_wait) as (
+    with control.run_lock(settings, purpose, hooks.on_lock_wait, hooks.on_migration_wait) as (
         conn,
         table,
     ):
@@ -188,7 +139,7 @@ def _run(
                     work,
                     table,
                     retries=settings.retries,
-                    ledger_wait_ms=_ledger_wait_ms(settings),
+                    ledger_wait_ms=control.ledger_wait_ms(settings),
                     on_event=hooks.on_event,
                 )
                 results = runner.run(plan)
@@ -280,7 +231,7 @@ def status(settings: Settings) -> StatusReport:
     migrations = load_directory(settings.dir, defer=True)
     table = LedgerTable.parse(settings.ledger_table)
     notes: list[str] = []
-    with _connect_control(settings, "status") as conn:
+    with control.connect(settings, "status") as conn:
         present = ledger.columns(conn, table)
         # Down files compared too: status alone shows their state.
         statuses = _statuses(migrations, ledger.read(conn, table, present), downs=True)
@@ -343,7 +294,7 @@ def repair(settings: Settings, version: int, action: str, hooks: Hooks = Hooks()
     from schemactl.run.runner import entry_for
 
     migrations = load_directory(settings.dir)
-    with _locked(settings, "repair", hooks.on_lock_wait, hooks.on_migration_wait) as (
+    with control.run_lock(settings, "repair", hooks.on_lock_wait, hooks.on_migration_wait) as (
         conn,
         table,
     ):

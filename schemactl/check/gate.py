@@ -39,6 +39,7 @@ from schemactl.errors import (
 from schemactl.files.migrations import Directive, Migration, MigrationSet, Script, load_directory
 from schemactl.files.statements import SEPARATOR, changes_parsing, is_client_copy
 from schemactl.lint import Finding, Severity, layout_findings, lint
+from schemactl.lint.disproof import judged_by_round_trip
 from schemactl.run import db
 from schemactl.schema.diff import Change, ChangeKind, diff_models
 from schemactl.schema.replay import apply_script
@@ -153,7 +154,10 @@ def check_directory(
             report.reruns = trip.reruns
             report.round_trip_done = True
             report.stopped_at = trip.stopped_at
-        findings += linting.result()
+        # Hook: a static down finding that this round trip disproves becomes information.
+        findings += judged_by_round_trip(
+            migrations, linting.result(), findings, report.reruns, options.disabled
+        )
     report.findings = sorted(findings, key=_order)
     return report
 

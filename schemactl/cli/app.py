@@ -201,6 +201,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check",
         "Prove a migration directory safe: lint it, then round-trip each migration on scratch.",
     ),
+    "import": (
+        "import_",
+        "Convert another tool's migration directory into schemactl files, versions kept.",
+    ),
+    "baseline": (
+        "baseline",
+        "Adopt an existing database: record versions as applied once its schema is proven theirs.",
+    ),
 }
 
 

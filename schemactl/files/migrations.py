@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from schemactl.errors import FileProblem, MigrationFileError, UsageError
 
 if TYPE_CHECKING:
     # The lexer is imported on first split: a no-op run over unchanged files splits nothing.
     from schemactl.files.statements import Statement
+    from schemactl.files.transactions import TransactionForm, Wrapper
 
 FILE_NAME = re.compile(
     r"^(?P<version>[0-9]+)_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?P<dir>up|down)\.sql$"
@@ -90,43 +91,110 @@ class Script:
         return cls(path, text, checksum, directives, disabled, tuple(problems))
 
     @cached_property
-    def _split(self) -> tuple[tuple[Statement, ...], tuple[FileProblem, ...]]:
-        from schemactl.files.statements import UnterminatedError, split_statements
+    def _split(self) -> _Split:
+        from schemactl.files.statements import UnterminatedError, psql_commands, split_statements
+        from schemactl.files.transactions import transaction_form
 
         if self.read_problems:
-            return (), self.read_problems
+            return _Split((), (), None, self.read_problems)
         problems: list[FileProblem] = []
         try:
             statements = split_statements(self.text)
+            commands = psql_commands(self.text)
         except UnterminatedError as exc:
             line = self.text.count("\n", 0, exc.position) + 1
-            return (), (FileProblem(self.path, f"{exc} starting here", line),)
-        _check_statements(self.path, statements, problems)
-        return tuple(statements), tuple(problems)
+            return _Split((), (), None, (FileProblem(self.path, f"{exc} starting here", line),))
+        copies = _check_statements(self.path, statements, problems)
+        for command in commands:
+            # The end of a COPY's inline data belongs to that COPY, already refused.
+            if command.name != "\\." or not copies:
+                problems.append(_psql_problem(self.path, command.line, command.name))
+        directive_line = self._directive_line(Directive.NO_TRANSACTION)
+        form = transaction_form(self.path, statements, no_transaction_line=directive_line)
+        problems.extend(form.problems)
+        return _Split(tuple(statements), form.statements, form, tuple(problems))
+
+    def _directive_line(self, directive: Directive) -> int | None:
+        if directive not in self.directives:
+            return None
+        from schemactl.files.statements import leading_comments
+
+        for line, comment in leading_comments(self.text):
+            match = _DIRECTIVE.match(comment)
+            if match and directive.value in match["body"].split():
+                return line
+        return None
 
     @property
     def problems(self) -> tuple[FileProblem, ...]:
         """What is wrong with the file, its statements included (splitting them if not done
         yet)."""
-        return self._split[1]
+        return self._split.problems
 
     @property
     def statements(self) -> tuple[Statement, ...]:
-        """The statements; a file with problems raises them rather than run half-understood."""
-        statements, problems = self._split
-        if problems:
-            raise MigrationFileError(list(problems))
-        return statements
+        """The statements that run (a wrapper's BEGIN and COMMIT left out, see ``wrapper``);
+        a file with problems raises them rather than run half-understood."""
+        split = self._split
+        if split.problems:
+            raise MigrationFileError(list(split.problems))
+        return split.run
 
     @cached_property
     def checksum(self) -> str:
+        """Over the statements as written, a wrapper's included."""
         from schemactl.files.statements import checksum
 
-        return checksum(list(self.statements))
+        split = self._split
+        if split.problems:
+            raise MigrationFileError(list(split.problems))
+        return checksum(list(split.written))
+
+    @property
+    def wrapper(self) -> Wrapper | None:
+        """The file's own BEGIN ... COMMIT around all its other statements, which schemactl's
+        transaction replaces (None for a file with problems)."""
+        if not _MAY_WRAP.search(self.text):
+            return None  # not split for this: status reads every file
+        form = self._split.form
+        return form.wrapper if form is not None and not self._split.problems else None
+
+    @property
+    def runs_alone(self) -> str | None:
+        """The statement (as PostgreSQL names it: "CREATE INDEX CONCURRENTLY") that is the
+        file's only one and cannot run in a transaction, so that the file runs outside one
+        without a directive; None otherwise, and for a file with problems."""
+        if self.declares_no_transaction or not _MAY_REFUSE_BLOCK.search(self.text):
+            return None
+        form = self._split.form
+        return form.runs_alone if form is not None and not self._split.problems else None
+
+    @property
+    def declares_no_transaction(self) -> bool:
+        return Directive.NO_TRANSACTION in self.directives
 
     @property
     def no_transaction(self) -> bool:
-        return Directive.NO_TRANSACTION in self.directives
+        """Runs statement by statement outside a transaction: declared so, or its only
+        statement cannot run in one (``runs_alone``)."""
+        return self.declares_no_transaction or self.runs_alone is not None
+
+
+# Words without which a file can neither be wrapped nor hold a statement that refuses a
+# transaction block: most files are not split to tell (``status`` reads every file).
+_MAY_WRAP = re.compile(r"\b(?:begin|start)\b", re.IGNORECASE)
+_MAY_REFUSE_BLOCK = re.compile(
+    r"\b(?:concurrently|vacuum|cluster|database|tablespace|system|discard|prepared"
+    r"|subscription|reindex)\b",
+    re.IGNORECASE,
+)
+
+
+class _Split(NamedTuple):
+    written: tuple[Statement, ...]  # every statement of the file
+    run: tuple[Statement, ...]  # those sent
+    form: TransactionForm | None
+    problems: tuple[FileProblem, ...]
 
 
 @dataclass(frozen=True)
@@ -528,11 +596,14 @@ def _directives(
     return frozenset(directives), frozenset(disabled)
 
 
-def _check_statements(path: Path, statements: list[Statement], problems: list[FileProblem]) -> None:
-    from schemactl.files.statements import is_client_copy, is_transaction_control
+def _check_statements(path: Path, statements: list[Statement], problems: list[FileProblem]) -> bool:
+    """Add the file's client-side COPYs to ``problems``; True if it has any."""
+    from schemactl.files.statements import is_client_copy
 
+    found = False
     for statement in statements:
         if is_client_copy(statement):
+            found = True
             problems.append(
                 FileProblem(
                     path,
@@ -542,16 +613,28 @@ def _check_statements(path: Path, statements: list[Statement], problems: list[Fi
                     statement.line,
                 )
             )
-        if is_transaction_control(statement):
-            problems.append(
-                FileProblem(
-                    path,
-                    "transaction control statement in a migration: schemactl runs each "
-                    "migration in its own transaction (use '-- schemactl:no-transaction' "
-                    "to run statements one by one)",
-                    statement.line,
-                )
-            )
+    return found
+
+
+def _psql_problem(path: Path, line: int, name: str) -> FileProblem:
+    if name in ("\\c", "\\connect"):
+        instead = (
+            "it has no equivalent: a run applies one directory to one database "
+            "(--database-url); put the other database's migrations in a directory of their own"
+        )
+    elif name == "\\set" or name == "\\unset":
+        instead = (
+            "remove it: schemactl stops at the first error, as ON_ERROR_STOP does, and "
+            "expands no psql variables"
+        )
+    else:
+        instead = "remove it, or write what it does as SQL"
+    return FileProblem(
+        path,
+        f"psql meta-command {name} in a migration: schemactl sends SQL only, and the server "
+        f"cannot run psql's commands ({instead})",
+        line,
+    )
 
 
 def _width(candidates: list[_Candidate]) -> int:

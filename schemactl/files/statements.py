@@ -27,6 +27,7 @@ class TokenKind(Enum):
     SEMICOLON = "semicolon"
     OPEN = "open"
     CLOSE = "close"
+    PSQL = "psql"  # a psql meta-command (\set, \connect): not SQL, never sent
     OTHER = "other"
 
 
@@ -125,6 +126,10 @@ def _next_token(s: str, pos: int) -> Token:
             return Token(TokenKind.DOLLAR, s[pos : close + len(tag.group(0))], pos)
     if ch == ";":
         return Token(TokenKind.SEMICOLON, ch, pos)
+    if ch == "\\":
+        # Never SQL outside a string: a psql meta-command, which runs to the end of its line.
+        line_end = _LINE_END.search(s, pos)
+        return Token(TokenKind.PSQL, s[pos : line_end.start() if line_end else len(s)], pos)
     if ch in "([":
         return Token(TokenKind.OPEN, ch, pos)
     if ch in ")]":
@@ -234,6 +239,8 @@ _ATOMIC_WORDS = frozenset(("begin", "case", "end"))
 
 def _split_fast(source: str) -> list[Statement] | None:
     """``_split_tokens`` without per-token objects; None when the file needs the slow path."""
+    if "\\" in source:
+        return None  # a psql meta-command, or a backslash in a string: exactly, token by token
     plain = "'" not in source and '"' not in source and "$" not in source and "/*" not in source
     statements: list[Statement] = []
     parts: list[str] = []
@@ -298,6 +305,13 @@ def _split_tokens(source: str) -> list[Statement]:
         if token.kind is TokenKind.SEMICOLON and depth == 0 and begin_depth == 0:
             _flush(source, current, statements)
             current = []
+            continue
+        if token.kind is TokenKind.PSQL:
+            # psql runs it on its own, as a line between statements: it is not part of one
+            # (``psql_commands`` reports it; a file that has one never runs).
+            if depth == 0 and begin_depth == 0:
+                _flush(source, current, statements)
+                current = []
             continue
         current.append(token)
         if token.kind is TokenKind.OPEN:
@@ -370,19 +384,30 @@ def leading_comments(source: str) -> Iterator[tuple[int, str]]:
         return
 
 
-_TRANSACTION_CONTROL = frozenset({"begin", "commit", "rollback", "end", "abort"})
-_START_TRANSACTION = ("start", "transaction")
-_PREPARE_TRANSACTION = ("prepare", "transaction")
+@dataclass(frozen=True)
+class PsqlCommand:
+    """A psql meta-command in a file: its line and its name as written (``\\set``)."""
+
+    line: int
+    name: str
 
 
-def is_transaction_control(statement: Statement) -> bool:
-    """True for BEGIN/COMMIT/ROLLBACK/START TRANSACTION/PREPARE TRANSACTION (which would end
-    or hand off our transaction)."""
-    words = statement.normalized.split(" ", 2)
-    if tuple(words[:2]) in (_START_TRANSACTION, _PREPARE_TRANSACTION):
-        return True
-    # BEGIN ATOMIC only appears inside CREATE FUNCTION, never first.
-    return words[0] in _TRANSACTION_CONTROL
+_PSQL_NAME = re.compile(r"\\(?:[A-Za-z]+[+S]*|[^\sA-Za-z])?")
+
+
+def psql_commands(source: str) -> list[PsqlCommand]:
+    """Every psql meta-command of ``source`` (a backslash outside strings, comments and
+    dollar-quoted bodies); raises UnterminatedError as ``split_statements`` does."""
+    source = source.removeprefix("\ufeff")
+    if "\\" not in source:
+        return []
+    found = []
+    for token in tokenize(source):
+        if token.kind is TokenKind.PSQL:
+            name = _PSQL_NAME.match(token.text)
+            assert name is not None
+            found.append(PsqlCommand(source.count("\n", 0, token.start) + 1, name.group(0)))
+    return found
 
 
 _CLIENT_COPY = re.compile(r"\b(?:from stdin|to stdout)\b")

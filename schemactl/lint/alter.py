@@ -139,6 +139,6 @@ def _rename(words: Words, a: int, b: int) -> Action:
 
 def _value(words: Words, i: int, stop: int) -> str | None:
     """The identifier at ``i`` if it is inside the action."""
-    if i < stop and words.items[i].is_ident:
+    if i < stop and words.items[i].is_ident and not words.is_keyword_not_name(i):
         return words.items[i].value
     return None

@@ -16,7 +16,14 @@ from dataclasses import dataclass, replace
 from schemactl.files.statements import Statement, UnterminatedError, split_statements
 from schemactl.lint.alter import Action, ActionKind, alter_table
 from schemactl.lint.heads import Head, Kind, head
-from schemactl.lint.words import ObjectName, Words, object_name, words_of, words_of_text
+from schemactl.lint.words import (
+    RESERVED,
+    ObjectName,
+    Words,
+    object_name,
+    words_of,
+    words_of_text,
+)
 
 
 class Change(enum.StrEnum):
@@ -26,6 +33,7 @@ class Change(enum.StrEnum):
     DROP = "drop"
     RENAME = "rename"
     REFERENCE = "reference"
+    OWN = "own"  # ALTER SEQUENCE ... OWNED BY: the sequence now goes with a table's column
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,9 @@ class Effect:
 
     ``parent`` is the table of an index, trigger, policy, column or constraint; ``tolerant`` is
     IF [NOT] EXISTS or OR REPLACE; ``cascade`` a DROP ... CASCADE; ``new_name`` a rename's target.
+    ``uses`` are the bare names a created object's definition mentions (the columns of an index,
+    the relations of a view, the function of a trigger, the column owning a sequence): what
+    PostgreSQL may drop it with, implicitly or by CASCADE.
     """
 
     change: Change
@@ -44,6 +55,7 @@ class Effect:
     cascade: bool = False
     new_name: ObjectName | None = None
     in_block: bool = False
+    uses: frozenset[str] = frozenset()
 
     @property
     def key(self) -> tuple[str, tuple[str, str], tuple[str, str] | None]:
@@ -90,6 +102,8 @@ def effects_of_words(words: Words) -> Iterator[Effect]:
         yield from _drop(words, found)
     elif words.at(0, "alter", "table"):
         yield from _alter_table(words)
+    elif words.at(0, "alter", "sequence"):
+        yield from _alter_sequence(words)
     elif words.kw(0) == "alter":
         yield from _alter_other(words)
     else:
@@ -106,12 +120,17 @@ def _create(words: Words, h: Head) -> Iterator[Effect]:
         return
     if h.kind in (Kind.TRIGGER, Kind.POLICY):
         on = words.find("on", after)
-        table, _ = words.name(on + 1) if on is not None else (None, 0)
+        table, rest = words.name(on + 1) if on is not None else (None, 0)
         if table is not None:
             yield table_reference(table)
-            yield Effect(Change.CREATE, h.kind, name, table, tolerant=h.tolerant)
+            uses = _mentioned(words, rest)
+            yield Effect(Change.CREATE, h.kind, name, table, tolerant=h.tolerant, uses=uses)
         return
-    yield Effect(Change.CREATE, h.kind, name, tolerant=h.tolerant)
+    if h.kind is Kind.SEQUENCE:
+        yield _sequence(words, name, after, h.tolerant)
+        return
+    uses = _mentioned(words, after) if h.kind not in _SELF_CONTAINED else frozenset()
+    yield Effect(Change.CREATE, h.kind, name, tolerant=h.tolerant, uses=uses)
     if h.kind in (Kind.TABLE, Kind.FOREIGN_TABLE):
         yield from _table_references(words, after)
 
@@ -121,14 +140,58 @@ def _create_index(words: Words, h: Head) -> Iterator[Effect]:
     if on is None:
         return
     name, _ = words.name(h.name_at) if on > h.name_at else (None, 0)
-    table, _ = words.name(words.skip(on + 1, "only"))
+    table, rest = words.name(words.skip(on + 1, "only"))
     if table is None:
         return
     yield table_reference(table)
     if name is not None:
         # An index lives in its table's schema, whatever the search path says.
         name = ObjectName(name.schema or table.schema, name.name, name.text)
-        yield Effect(Change.CREATE, Kind.INDEX, name, table, tolerant=h.tolerant)
+        uses = _mentioned(words, rest)
+        yield Effect(Change.CREATE, Kind.INDEX, name, table, tolerant=h.tolerant, uses=uses)
+
+
+# Kinds whose definition never goes with another object's drop: what they mention is not read.
+_SELF_CONTAINED = frozenset({Kind.TABLE, Kind.FOREIGN_TABLE, Kind.SCHEMA, Kind.EXTENSION})
+
+
+def _mentioned(words: Words, start: int) -> frozenset[str]:
+    """Every identifier from ``start`` on, reserved keywords left out."""
+    return frozenset(
+        word.value for word in words.items[start:] if word.is_ident and word.value not in RESERVED
+    )
+
+
+def _sequence(words: Words, name: ObjectName, after: int, tolerant: bool) -> Effect:
+    owner = _owned_by(words, after)
+    if owner is None:
+        return Effect(Change.CREATE, Kind.SEQUENCE, name, tolerant=tolerant)
+    table, column = owner
+    return Effect(Change.CREATE, Kind.SEQUENCE, name, table, tolerant, uses=frozenset({column}))
+
+
+def _owned_by(words: Words, start: int) -> tuple[ObjectName, str] | None:
+    """The ``table``, ``column`` of an ``OWNED BY table.column`` at or after ``start``."""
+    owned = next((i for i in range(start, len(words)) if words.at(i, "owned", "by")), None)
+    if owned is None:
+        return None
+    parts, _ = words.path(owned + 2)
+    if len(parts) < 2:
+        return None  # OWNED BY NONE
+    return object_name(parts[:-1]), parts[-1].value
+
+
+def _alter_sequence(words: Words) -> Iterator[Effect]:
+    i = words.skip(2, "if", "exists")
+    name, after = words.name(i)
+    if name is None:
+        return
+    owner = _owned_by(words, after)
+    if owner is not None:
+        table, column = owner
+        yield Effect(Change.OWN, Kind.SEQUENCE, name, table, uses=frozenset({column}))
+        return
+    yield from _alter_other(words)
 
 
 def creates_unnamed_index(words: Words) -> bool:
@@ -184,12 +247,12 @@ def _alter_table(words: Words) -> Iterator[Effect]:
     table = parsed.table
     yield table_reference(table, tolerant=parsed.tolerant)
     for action in parsed.actions:
-        yield from _action_effects(action, table)
+        yield from _action_effects(action, table, words)
         if action.kind in (ActionKind.ADD_COLUMN, ActionKind.ADD_CONSTRAINT):
             yield from _table_references(words, action.start, action.stop)
 
 
-def _action_effects(action: Action, table: ObjectName) -> Iterator[Effect]:
+def _action_effects(action: Action, table: ObjectName, words: Words) -> Iterator[Effect]:
     subject = ObjectName(None, action.subject, action.subject) if action.subject else None
     simple = {
         ActionKind.ADD_COLUMN: (Change.CREATE, Kind.COLUMN),
@@ -199,7 +262,12 @@ def _action_effects(action: Action, table: ObjectName) -> Iterator[Effect]:
     }
     if action.kind in simple and subject:
         change, kind = simple[action.kind]
-        yield Effect(change, kind, subject, table, tolerant=action.tolerant)
+        action_words = Words(words.items[action.start : action.stop])
+        cascade = action_words.kw(len(action_words) - 1) == "cascade"
+        uses = _mentioned(action_words, 1) if change is Change.CREATE else frozenset()
+        yield Effect(
+            change, kind, subject, table, tolerant=action.tolerant, cascade=cascade, uses=uses
+        )
     elif action.kind is ActionKind.RENAME_TABLE and action.new_name:
         new = ObjectName(table.schema, action.new_name, action.new_name)
         yield Effect(Change.RENAME, Kind.TABLE, table, new_name=new)

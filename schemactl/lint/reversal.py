@@ -8,12 +8,14 @@ an unqualified name matches the same name in any schema.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import replace
 
 from schemactl.files.migrations import MigrationSet, Script
-from schemactl.lint.heads import Kind
+from schemactl.lint.heads import RELATIONS, Kind
 from schemactl.lint.objects import Change, Effect, effects
+from schemactl.lint.words import ObjectName
 
 
 def among(effect: Effect, others: Iterable[Effect]) -> bool:
@@ -22,23 +24,59 @@ def among(effect: Effect, others: Iterable[Effect]) -> bool:
 
 
 def made_by(script: Script) -> list[Effect]:
+    """The objects ``script`` creates and does not drop again (see ``_made_by``); a new list."""
+    return list(_made_by(script))
+
+
+@functools.lru_cache(maxsize=4096)
+def _made_by(script: Script) -> tuple[Effect, ...]:
     """The objects ``script`` creates and does not drop again, in creation order.
 
+    A rename follows the object: one the file made is left under its new name, and one it did
+    not make (an existing table renamed) is made under the new name, since the down has to
+    take the name away again. A table's columns, indexes and triggers follow its renames.
     Constraints are left out: most have names PostgreSQL makes up, and they go with their
     column or table.
     """
     made: list[Effect] = []
+    dropped: list[Effect] = []  # objects from before the file that it drops
     for statement in script.statements:
         for effect in effects(statement):
             if effect.change is Change.CREATE and effect.kind is not Kind.CONSTRAINT:
                 made = [m for m in made if not m.same_object(effect)] + [effect]
             elif effect.change is Change.DROP:
-                made = [m for m in made if not m.same_object(effect)]
-            elif effect.change is Change.RENAME and effect.new_name and among(effect, made):
+                if not among(effect, made):
+                    dropped.append(effect)
+                made = left_after_drop(made, effect)
+            elif effect.change is Change.RENAME and effect.new_name:
+                made = _renamed(made, dropped, effect, effect.new_name)
+            elif effect.change is Change.OWN:
                 made = [
-                    replace(m, name=effect.new_name) if m.same_object(effect) else m for m in made
+                    replace(m, parent=effect.parent, uses=effect.uses)
+                    if m.same_object(effect)
+                    else m
+                    for m in made
                 ]
-    return made
+    return tuple(made)
+
+
+def _renamed(
+    made: list[Effect], dropped: list[Effect], rename: Effect, new: ObjectName
+) -> list[Effect]:
+    kept: list[Effect] = []
+    for m in made:
+        if m.same_object(rename):
+            m = replace(m, name=new)
+        elif rename.kind in RELATIONS and m.parent is not None and m.parent.same(rename.name):
+            m = replace(m, parent=new)
+        kept.append(m)
+    if rename.kind is Kind.CONSTRAINT or among(rename, made):
+        return kept
+    renamed_in = Effect(Change.RENAME, rename.kind, new, rename.parent)
+    # Renamed into the name of an object the file dropped: a replacement, as old as the name.
+    if not among(renamed_in, dropped):
+        kept.append(renamed_in)
+    return kept
 
 
 def new_objects(migrations: MigrationSet) -> dict[int, list[Effect]]:
@@ -59,11 +97,85 @@ def new_objects(migrations: MigrationSet) -> dict[int, list[Effect]]:
     return found
 
 
-def removed_by(script: Script) -> list[Effect]:
-    """The objects ``script`` drops or renames away."""
-    return [
-        effect
-        for statement in script.statements
-        for effect in effects(statement)
-        if effect.change in (Change.DROP, Change.RENAME)
-    ]
+def left_after(made: list[Effect], script: Script) -> list[Effect]:
+    """What of ``made`` is still in place after ``script`` runs.
+
+    PostgreSQL's implicit drops count: a table takes its columns, indexes, triggers, policies
+    and the sequences it owns; a column takes the indexes on it and the sequence it owns; a
+    DROP ... CASCADE takes whatever the files show depends on the object (a view over a
+    table, a trigger calling a function, a column of a type), and what depends on those. An
+    object renamed away is no longer in place under its name.
+    """
+    left = list(made)
+    for statement in script.statements:
+        for effect in effects(statement):
+            if effect.change is Change.DROP:
+                left = left_after_drop(left, effect)
+            elif effect.change is Change.RENAME and effect.new_name:
+                left = _renamed_away(left, effect, effect.new_name)
+    return left
+
+
+def _renamed_away(left: list[Effect], rename: Effect, new: ObjectName) -> list[Effect]:
+    """The object renamed away is no longer in place under its name; the columns, indexes and
+    triggers of a renamed table are, on the table's new name."""
+    kept: list[Effect] = []
+    for m in left:
+        if m.same_object(rename):
+            continue
+        if rename.kind in RELATIONS and m.parent is not None and m.parent.same(rename.name):
+            m = replace(m, parent=new)
+        kept.append(m)
+    return kept
+
+
+def left_after_drop(made: list[Effect], drop: Effect) -> list[Effect]:
+    """``made`` without what ``drop`` takes, directly or as a dependent (see ``left_after``)."""
+    gone = [m for m in made if _taken_by(m, drop)]
+    left = [m for m in made if m not in gone]
+    while gone:
+        gone = [m for m in left if any(_depends_on(m, g, drop.cascade) for g in gone)]
+        left = [m for m in left if m not in gone]
+    return left
+
+
+# Kinds whose definition another DROP ... CASCADE can take whole; a table only loses a column
+# or a foreign key, and a schema or an extension stays.
+_CASCADE_TAKES = frozenset(Kind) - {Kind.TABLE, Kind.FOREIGN_TABLE, Kind.SCHEMA, Kind.EXTENSION}
+
+
+def _taken_by(m: Effect, drop: Effect) -> bool:
+    """True if ``drop`` (a DROP or a rename away) takes ``m`` with it."""
+    if m.same_object(drop):
+        return True
+    if drop.kind in RELATIONS and m.parent is not None and m.parent.same(drop.name):
+        return True
+    if drop.kind is Kind.SCHEMA and drop.cascade and m.name.schema == drop.name.name:
+        return True
+    if drop.change is not Change.DROP:
+        return False
+    if drop.kind is Kind.COLUMN:
+        return _column_takes(m, drop)
+    return drop.cascade and m.kind in _CASCADE_TAKES and drop.name.name in m.uses
+
+
+def _column_takes(m: Effect, drop: Effect) -> bool:
+    """A dropped column takes the indexes on it and the sequence it owns; with CASCADE, what
+    mentions both the column and its table (a view)."""
+    table = drop.parent
+    if table is None or drop.name.name not in m.uses:
+        return False
+    on_table = m.parent is not None and m.parent.same(table)
+    if on_table and m.kind in (Kind.INDEX, Kind.SEQUENCE):
+        return True
+    return drop.cascade and m.kind in _CASCADE_TAKES and (on_table or table.name in m.uses)
+
+
+def _depends_on(m: Effect, gone: Effect, cascade: bool) -> bool:
+    """True if ``m`` goes with ``gone``: an index on a dropped view always, a view over it
+    only under CASCADE."""
+    if gone.kind in RELATIONS and m.parent is not None and m.parent.same(gone.name):
+        return True
+    if gone.kind in (Kind.COLUMN, Kind.CONSTRAINT):
+        return False
+    return cascade and m.kind in _CASCADE_TAKES and gone.name.name in m.uses

@@ -16,6 +16,22 @@ from dataclasses import dataclass
 from schemactl.files.statements import Statement, TokenKind, UnterminatedError, tokenize
 
 _IDENT_KINDS = (TokenKind.WORD, TokenKind.QUOTED_IDENT)
+
+# PostgreSQL's reserved keywords (Appendix C): unquoted, none of them can name a table, index,
+# type or function, so a statement that has one where a name belongs is misread or invalid
+# (``DROP INDEX IF NOT EXISTS x`` is a syntax error, not a drop of an index called "if").
+_RESERVED_WORDS = """
+    all analyse analyze and any array as asc asymmetric both case cast check collate column
+    constraint create current_catalog current_date current_role current_time current_timestamp
+    current_user default deferrable desc distinct do else end except false fetch for foreign
+    from grant group having in initially intersect into lateral leading limit localtime
+    localtimestamp not null offset on only or order placing primary references returning select
+    session_user some symmetric system_user table then to trailing true union unique user using
+    variadic when where window with"""
+RESERVED = frozenset(_RESERVED_WORDS.split())
+# Clause words that are not reserved but never start a name where the rules read one: an
+# IF [NOT] EXISTS in the wrong place.
+_CLAUSE_STARTS = (("if", "not"), ("if", "exists"))
 _DOLLAR_TAG = re.compile(r"^\$[^$]*\$")
 
 
@@ -73,7 +89,19 @@ class Words:
 
     def at(self, i: int, *keywords: str) -> bool:
         """True if the keywords follow from ``i``; "a|b" accepts either word."""
-        return all(self.kw(i + n) in k.split("|") for n, k in enumerate(keywords))
+        items = self.items
+        if i < 0 or i + len(keywords) > len(items):
+            return False
+        for n, keyword in enumerate(keywords):
+            # Hot: every rule asks. Plain reads, and "|" split only when one is there.
+            item = items[i + n]
+            if item.kind is not TokenKind.WORD:
+                return False
+            if item.value != keyword and (
+                "|" not in keyword or item.value not in keyword.split("|")
+            ):
+                return False
+        return True
 
     def skip(self, i: int, *keywords: str) -> int:
         """The index after ``keywords`` if they follow from ``i``, else ``i`` (optional parts)."""
@@ -100,8 +128,22 @@ class Words:
             break
         return parts, j
 
+    def is_keyword_not_name(self, i: int) -> bool:
+        """True if the unquoted word at ``i`` cannot start an object's name there: a reserved
+        keyword, or the IF of a misplaced IF [NOT] EXISTS."""
+        word = self.kw(i)
+        if not word:
+            return False
+        return word in RESERVED or any(self.at(i, *clause) for clause in _CLAUSE_STARTS)
+
     def name(self, i: int) -> tuple[ObjectName | None, int]:
-        """``[schema.]name`` at ``i`` (a database prefix is ignored) and the index after it."""
+        """``[schema.]name`` at ``i`` (a database prefix is ignored) and the index after it.
+
+        A keyword is never read as a name (see ``is_keyword_not_name``): every rule that
+        reads names through here is spared naming one.
+        """
+        if self.is_keyword_not_name(i):
+            return None, i
         parts, j = self.path(i)
         return (object_name(parts) if parts else None), (j if parts else i)
 

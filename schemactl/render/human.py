@@ -7,13 +7,23 @@ from typing import TYPE_CHECKING
 
 from schemactl.dsn import mask
 from schemactl.operations import RepairResult, RunResult, StatusReport
+from schemactl.render.adopt import baselined_lines
 from schemactl.render.terminal import Terminal
 from schemactl.run.db import LockHolder
-from schemactl.run.plan import Direction, DownChange, Plan, State, VersionStatus, down_change
+from schemactl.run.plan import (
+    Direction,
+    DownChange,
+    Plan,
+    State,
+    Step,
+    VersionStatus,
+    down_change,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from schemactl.files.migrations import Script
     from schemactl.run.runner import Event
 
 STATE_STYLES = {
@@ -56,6 +66,9 @@ class RunProgress:
             verb = "applied" if event.step.direction is Direction.UP else "rolled back"
             label = event.step.migration.label
             duration = _ms(event.duration_ms)
+            alone = _runs_alone(event.step)
+            if alone is not None:
+                duration += f"  (no transaction: {alone} cannot run in one)"
             if self.plain:
                 self._write(f"{verb} {label}  {duration}")
                 return
@@ -98,6 +111,11 @@ class RunProgress:
             self.terminal.stderr.write(mask(line) + "\n")
 
 
+def _runs_alone(step: Step) -> str | None:
+    script = step.migration.up if step.direction is Direction.UP else step.migration.down
+    return script.runs_alone if script is not None else None
+
+
 def lock_wait(terminal: Terminal, holder: LockHolder | None) -> None:
     """Say who holds the run lock while we wait for it."""
     who = str(holder) if holder else "another session (it has just released it)"
@@ -121,13 +139,28 @@ def plan_sql(terminal: Terminal, plan: Plan) -> None:
     for step in plan.steps:
         script = step.migration.up if step.direction is Direction.UP else step.migration.down
         assert script is not None
-        mode = "no transaction" if script.no_transaction else "one transaction"
         terminal.data(
-            f"-- {step.direction.value} {step.migration.label} ({script.path.name}, {mode})"
+            f"-- {step.direction.value} {step.migration.label} ({script.path.name}, "
+            f"{transaction_mode(script)})"
         )
         for statement in script.statements[step.start :]:
             terminal.data(statement.text + ";")
         terminal.data()
+
+
+def transaction_mode(script: Script) -> str:
+    """How a file runs, as a dry run's header says it."""
+    if script.runs_alone is not None:
+        return f"no transaction: its only statement, {script.runs_alone}, cannot run in one"
+    if script.no_transaction:
+        return "no transaction"
+    wrapper = script.wrapper
+    if wrapper is not None:
+        return (
+            f"one transaction, in place of its own BEGIN (line {wrapper.begin.line}) and "
+            f"COMMIT (line {wrapper.end.line})"
+        )
+    return "one transaction"
 
 
 def run_summary(terminal: Terminal, result: RunResult) -> None:
@@ -181,6 +214,11 @@ def status_table(terminal: Terminal, report: StatusReport) -> None:
         terminal.data()
     for s in down_changes:
         terminal.data(_down_change_line(s), style="bold")
+    adopted = baselined_lines(report.statuses)
+    if adopted and not down_changes:
+        terminal.data()
+    for line in adopted:
+        terminal.data(line)
     counts = ", ".join(
         f"{report.count(state)} {state.value.replace('_', ' ')}"
         for state in State

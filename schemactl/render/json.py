@@ -38,14 +38,32 @@ def _version(s: VersionStatus) -> dict[str, Any]:
         "down_file_checksum": s.down_file_checksum,
         "statements_done": row.statements_done if row and row.dirty else None,
         "statement_sent": row.statement_sent if row and row.dirty else None,
+        **_transaction(s),
+    }
+
+
+def _transaction(s: VersionStatus) -> dict[str, Any]:
+    """How the up file runs: in one transaction or none; whether schemactl's transaction
+    replaces its own BEGIN ... COMMIT; the statement that makes it run outside one alone."""
+    up = s.migration.up if s.migration is not None else None
+    if up is None:
+        return {"transaction": None, "wrapped": None, "runs_alone": None}
+    return {
+        "transaction": "none" if up.no_transaction else "one",
+        "wrapped": up.wrapper is not None,
+        "runs_alone": up.runs_alone,
     }
 
 
 def status(report: StatusReport) -> dict[str, Any]:
     """``status --json``: every version, statement changes of modified ones, and counts."""
+    from schemactl.run.ledger import baselined_from
+
     versions = []
     for s in report.statuses:
         item = _version(s)
+        # null for a version schemactl ran; 'baseline' or the adopted tool's name otherwise
+        item["baselined_from"] = baselined_from(s.row)
         if s.version in report.changes:
             item["changed_statements"] = [
                 {

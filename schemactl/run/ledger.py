@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -44,7 +45,8 @@ CREATE TABLE {table} (
     raw_checksum       text,
     statement_sent     integer CHECK (statement_sent > 0),
     sent_by_pid        integer,
-    down_raw_checksum  text
+    down_raw_checksum  text,
+    baselined_from     text
 )
 """
 
@@ -58,6 +60,9 @@ _ADDED = {
     "statement_sent": "integer",
     "sent_by_pid": "integer",
     "down_raw_checksum": "text",
+    # NULL for a version schemactl ran; 'baseline', or the tool whose ledger vouched for it,
+    # for one that ``baseline`` found already in the schema and recorded without running.
+    "baselined_from": "text",
 }
 
 _COLUMNS = (
@@ -323,7 +328,28 @@ def read(
     )
     with access(conn, table, "reading"):
         rows = conn.execute(query).fetchall()
-    return [LedgerRow(*row) for row in rows]
+    # baselined_from is the last column read; it is NULL on all but adopted rows.
+    return [LedgerRow(*row[:-1]) if row[-1] is None else _baselined(row) for row in rows]
+
+
+class BaselinedRow(LedgerRow):
+    """A row whose version ``baseline`` recorded without running it: its objects were found
+    in the live schema (or, with --force, declared there). A subclass rather than a field of
+    LedgerRow: planning treats it as any applied row; only reports show where it came from."""
+
+    baselined_from: str
+
+
+def _baselined(values: tuple[Any, ...]) -> LedgerRow:
+    row = BaselinedRow(*values[:-1])
+    row.baselined_from = values[-1]
+    return row
+
+
+def baselined_from(row: LedgerRow | None) -> str | None:
+    """What vouched for ``row``'s version when ``baseline`` recorded it ('baseline', or the
+    tool whose ledger it was read from); None for a version schemactl ran itself."""
+    return row.baselined_from if isinstance(row, BaselinedRow) else None
 
 
 def applied_statements(conn: psycopg.Connection, table: LedgerTable, version: int) -> list[str]:
@@ -427,6 +453,27 @@ def record(
         "sent_by_pid": sent_by_pid,
     }
     conn.execute(_insert_query(table), params)
+
+
+# Every value bound: few rows, written once, in the transaction that records them all.
+_INSERT_BASELINED = """
+INSERT INTO {table} (version, name, checksum, down_checksum, statements, applied_from,
+                     execution_ms, tool_version, raw_checksum, down_raw_checksum, baselined_from)
+VALUES (%(version)s, %(name)s, %(checksum)s, %(down_checksum)s, %(statements)s, %(applied_from)s,
+        0, %(tool_version)s, %(raw_checksum)s, %(down_raw_checksum)s, %(baselined_from)s)
+"""
+
+
+def record_baselined(
+    conn: psycopg.Connection, table: LedgerTable, entries: list[Entry], source: str
+) -> None:
+    """Insert a clean row for each of ``entries``, marked as found in place by ``source``
+    ('baseline' or another tool's name) rather than run; call inside the caller's transaction
+    after ``ensure``. Raises psycopg's UniqueViolation when a version is already there."""
+    query = sql.SQL(_INSERT_BASELINED).format(table=table.in_template)
+    params = [_values(entry) | {"baselined_from": source} for entry in entries]
+    with access(conn, table, "writing"), conn.cursor() as cursor:
+        cursor.executemany(query, params)
 
 
 def record_sql(conn: psycopg.Connection, table: LedgerTable, entry: Entry) -> str:

@@ -81,8 +81,9 @@ CASES = {
         "declared irreversible",
     ),
     "transaction_control": (
-        {"0002_orders.up.sql": "BEGIN;\nSELECT 1;\nCOMMIT;", "0002_orders.down.sql": "SELECT 1;"},
-        "0002_orders.up.sql:3",
+        {"0002_orders.up.sql": "SELECT 1;\nCOMMIT;\nSELECT 2;",
+         "0002_orders.down.sql": "SELECT 1;"},
+        "0002_orders.up.sql:2",
         "transaction control statement",
     ),
     "unterminated_string": (

@@ -37,6 +37,10 @@ def test_status_json_lists_applied_and_pending_versions(conn, migration_dir, tar
         "statement_sent": None,
         "down_checksum": None,
         "down_file_checksum": second["down_file_checksum"],
+        "baselined_from": None,
+        "transaction": "one",
+        "wrapped": False,
+        "runs_alone": None,
     }
 
 

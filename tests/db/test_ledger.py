@@ -55,7 +55,7 @@ def test_ensure_creates_the_table_and_its_schema_once(conn):
         "version", "name", "checksum", "down_checksum", "statements", "applied_at",
         "applied_by", "applied_from", "execution_ms", "dirty", "dirty_direction",
         "statements_done", "tool_version", "raw_checksum", "statement_sent", "sent_by_pid",
-        "down_raw_checksum",
+        "down_raw_checksum", "baselined_from",
     ]  # fmt: skip
 
 

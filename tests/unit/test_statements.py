@@ -8,10 +8,10 @@ from schemactl.files.statements import (
     UnterminatedError,
     changes_parsing,
     checksum,
-    is_transaction_control,
     leading_comments,
     split_statements,
 )
+from schemactl.files.transactions import control
 
 
 def texts(sql: str) -> list[str]:
@@ -224,12 +224,13 @@ def test_checksum_changes_inside_a_dollar_body_and_string():
         ("SELECT 1", False),
         ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END", False),
         ("DO $$ BEGIN COMMIT; END $$", False),
+        ("COMMIT PREPARED 'x'", False),
     ],
 )
 def test_transaction_control_is_recognized(sql, expected):
     (statement,) = split_statements(sql)
 
-    assert is_transaction_control(statement) is expected
+    assert (control(statement) is not None) is expected
 
 
 def test_leading_comments_stop_at_the_first_statement():

@@ -27,34 +27,54 @@ RULE = Rule(
 def check(ctx: LintContext) -> Iterator[Finding]:
     """Each DROP in a down file of an object its up does not leave behind.
 
-    Dropping part of a table the up creates is fine; so is dropping an object the down made
-    itself (renamed away, say), an index when the up creates one without a name, and a
-    sequence when the up adds a serial or identity column.
+    Dropping part of a table the up creates is fine, also once the down has renamed it; so is
+    dropping an object the down made itself (renamed away, say) or makes again later in the
+    file (an enum dropped and re-created without a value, a column re-added to change its
+    place), an index when the up creates one without a name, and a sequence when the up adds
+    a serial or identity column. A table the up only renamed is not one it creates: its
+    columns were there before.
     """
     for migration in ctx.migrations.migrations:
         if migration.down is None:
             continue
         made = made_by(migration.up)
+        # What the down leaves in place at its end is not lost: it makes it again.
+        own = made_by(migration.down)
+        tables = [m for m in made if m.kind in RELATIONS and m.change is Change.CREATE]
         implicit = _implicit_kinds(ctx, migration.up)
-        own: list[Effect] = []
         for statement in migration.down.statements:
             at = Located(migration, migration.down, statement)
             for effect in at.effects:
-                if effect.change is Change.DROP and not _accounted(effect, made, own, implicit):
+                if effect.change is Change.DROP and not _accounted(
+                    effect, [*made, *own], tables, implicit
+                ):
                     yield at.finding(RULE, _message(effect, migration))
-                if effect.change is Change.CREATE:
-                    own.append(effect)
-                elif effect.change is Change.RENAME and effect.new_name:
-                    own.append(replace(effect, name=effect.new_name))
+                _follow(effect, own, tables)
 
 
-def _accounted(effect: Effect, made: list[Effect], own: list[Effect], implicit: set[Kind]) -> bool:
+def _follow(effect: Effect, own: list[Effect], tables: list[Effect]) -> None:
+    """Note what the down statement ``effect`` makes: an object, or a table the up created
+    under a new name."""
+    if effect.change is Change.CREATE:
+        own.append(effect)
+        if effect.kind in RELATIONS:
+            tables.append(effect)
+    elif effect.change is Change.RENAME and effect.new_name:
+        renamed = replace(effect, change=Change.CREATE, name=effect.new_name)
+        own.append(renamed)
+        if among(effect, tables):
+            tables.append(renamed)
+
+
+def _accounted(
+    effect: Effect, known: list[Effect], tables: list[Effect], implicit: set[Kind]
+) -> bool:
     if effect.kind in implicit or effect.kind is Kind.CONSTRAINT:
         return True
-    if among(effect, made) or among(effect, own):
+    if among(effect, known):
         return True
     parent = effect.parent
-    return parent is not None and any(m.kind in RELATIONS and m.name.same(parent) for m in made)
+    return parent is not None and any(t.name.same(parent) for t in tables)
 
 
 def _implicit_kinds(ctx: LintContext, up: Script) -> set[Kind]:

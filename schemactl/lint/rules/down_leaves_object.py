@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from schemactl.files.migrations import Migration
 from schemactl.lint.context import LintContext
 from schemactl.lint.findings import Finding, Rule, Severity
-from schemactl.lint.heads import RELATIONS, Kind
-from schemactl.lint.objects import Effect
-from schemactl.lint.reversal import among, new_objects, removed_by
+from schemactl.lint.heads import Kind
+from schemactl.lint.objects import Change, Effect
+from schemactl.lint.reversal import left_after, new_objects
 
 RULE = Rule(
     id="down-leaves-object",
@@ -27,29 +27,25 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     """One finding per down file, listing what it leaves.
 
     Objects an earlier migration already created are skipped: this up replaced or re-created
-    them, and its down restores rather than drops them. An index, trigger, policy or column
-    goes with its table, and anything in a schema the down drops with CASCADE goes with it.
+    them, and its down restores rather than drops them. What PostgreSQL drops implicitly
+    counts as dropped (see ``reversal.left_after``): an index with its column or table, a
+    trigger with the function a DROP ... CASCADE takes, anything in a schema dropped with
+    CASCADE.
     """
     new = new_objects(ctx.migrations)
     for migration in ctx.migrations.migrations:
         if migration.down is None:
             continue
-        removed = removed_by(migration.down)
-        left = [e for e in new[migration.version] if not _gone(e, removed)]
+        left = [e for e in left_after(new[migration.version], migration.down) if _known(e)]
         if left:
             yield _finding(migration, left)
 
 
-def _gone(effect: Effect, removed: list[Effect]) -> bool:
-    if among(effect, removed):
-        return True
-    parent = effect.parent
-    for drop in removed:
-        if drop.kind in RELATIONS and parent is not None and drop.name.same(parent):
-            return True
-        if drop.kind is Kind.SCHEMA and drop.cascade and effect.name.schema == drop.name.name:
-            return True
-    return False
+def _known(effect: Effect) -> bool:
+    """False for an existing index or sequence the up renamed: the files do not say which
+    table it belongs to, so whether the down's DROP TABLE takes it cannot be told."""
+    renamed_in = effect.change is Change.RENAME and effect.parent is None
+    return not (renamed_in and effect.kind in (Kind.INDEX, Kind.SEQUENCE))
 
 
 def _finding(migration: Migration, left: list[Effect]) -> Finding:

@@ -12,12 +12,14 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="a no-transaction file runs several statements one by one",
     why="if a later statement fails, the earlier ones stay applied and the migration is left dirty",
-    instead="give each statement that needs no transaction a file of its own",
+    instead="give each statement that needs no transaction a file of its own (a file whose "
+    "only statement cannot run in a transaction runs outside one with no directive)",
 )
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    """One finding per no-transaction file (up or down) with two or more statements."""
+    """One finding per no-transaction file (up or down) with two or more statements. A file
+    run outside a transaction without the directive has one statement: never found here."""
     for migration, script in ctx.scripts():
         count = len(script.statements)
         if not script.no_transaction or count < 2:

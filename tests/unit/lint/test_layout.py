@@ -43,7 +43,7 @@ CASES: list[tuple[str, dict[str, str | bytes]]] = [
                            "0002_b.down.sql": "SELECT 1;"}),
     ("misplaced-directive", {**OK, "0002_b.up.sql": "SELECT 1;\n-- schemactl:irreversible\n",
                              "0002_b.down.sql": "SELECT 1;"}),
-    ("transaction-control", {**OK, "0002_b.up.sql": "BEGIN;\nSELECT 1;\nCOMMIT;",
+    ("transaction-control", {**OK, "0002_b.up.sql": "SELECT 1;\nCOMMIT;\nSELECT 2;",
                              "0002_b.down.sql": "SELECT 1;"}),
     ("transaction-control", {**OK, "0002_b.up.sql": "SELECT 1;\nPREPARE TRANSACTION 'x';",
                              "0002_b.down.sql": "SELECT 1;"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MigrationSpec
-from tests.unit.lint.test_rules import IRREVERSIBLE, NO_TX, USERS, in_users, on_users
+from tests.unit.lint.test_rules import EVENTS, IRREVERSIBLE, NO_TX, USERS, in_users, on_users
 
 QUOTED_USERS = ('CREATE TABLE "Users" (id bigint, x text);', 'DROP TABLE "Users";')
 
@@ -32,14 +32,22 @@ DETAILS: list[tuple[str, str, MigrationSpec, bool]] = [
               "COMMENT ON TABLE users IS 'VACUUM; CREATE INDEX CONCURRENTLY i ON users (x)';"),
      False),
     # Transactions.
-    ("VACUUM in a transactional file", "requires-no-transaction", on_users("VACUUM users;"), True),
-    ("ALTER SYSTEM in a transactional file", "requires-no-transaction",
-     on_users("ALTER SYSTEM SET work_mem = '64MB';"), True),
-    ("REINDEX CONCURRENTLY in a transactional file", "requires-no-transaction",
-     on_users("REINDEX INDEX CONCURRENTLY users_pkey;"), True),
+    # What the statement alone tells is decided when the files are read, not by the lint.
+    ("a lone VACUUM runs outside a transaction", "requires-no-transaction",
+     on_users("VACUUM users;"), False),
+    ("a lone REINDEX CONCURRENTLY runs outside a transaction", "requires-no-transaction",
+     on_users("REINDEX INDEX CONCURRENTLY users_pkey;"), False),
+    ("CLUSTER of a partitioned table", "requires-no-transaction",
+     {**EVENTS, "0002_cluster": ("CLUSTER events USING events_at;", "SELECT 1;")}, True),
+    ("REINDEX of a partitioned table's index", "requires-no-transaction",
+     {"0001_events": (EVENTS["0001_events"][0] + "\nCREATE INDEX events_at ON events (at);",
+                      "DROP TABLE events;"),
+      "0002_reindex": ("REINDEX INDEX public.events_at;", "SELECT 1;")}, True),
     ("a transactional down file is checked too", "requires-no-transaction",
-     on_users(NO_TX + "CREATE INDEX CONCURRENTLY i ON users (email);",
-              "DROP INDEX CONCURRENTLY i;"), True),
+     {**EVENTS, "0002_reindex": (NO_TX + "REINDEX TABLE events;", "REINDEX TABLE events;")},
+     True),
+    ("REINDEX of a plain table runs in a transaction", "requires-no-transaction",
+     on_users("REINDEX TABLE users;"), False),
     ("ALTER TYPE ... ADD VALUE runs in a transaction on PostgreSQL 12+", "requires-no-transaction",
      {"0001_mood": ("CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood ADD VALUE 'b';",
                     "DROP TYPE mood;")}, False),

@@ -13,6 +13,9 @@ USERS = (
 )
 ORGS = ("CREATE TABLE orgs (id bigint PRIMARY KEY);", "DROP TABLE orgs;")
 NO_TX = "-- schemactl:no-transaction\n"
+# A partitioned table: CLUSTER and REINDEX of it cannot run in a transaction block.
+EVENTS = {"0001_events": ("CREATE TABLE events (at date) PARTITION BY RANGE (at);",
+                          "DROP TABLE events;")}  # fmt: skip
 IRREVERSIBLE = "-- schemactl:irreversible\n"
 
 
@@ -40,8 +43,8 @@ CASES: list[tuple[str, MigrationSpec, MigrationSpec]] = [
     ),
     (
         "requires-no-transaction",
-        on_users("CREATE INDEX CONCURRENTLY users_email ON users (email);"),
-        on_users(NO_TX + "CREATE INDEX CONCURRENTLY users_email ON users (email);"),
+        {**EVENTS, "0002_reindex": ("REINDEX TABLE events;", "SELECT 1;")},
+        {**EVENTS, "0002_reindex": (NO_TX + "REINDEX TABLE events;", "SELECT 1;")},
     ),
     (
         "multi-statement-no-transaction",
