@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -328,28 +327,13 @@ def read(
     )
     with access(conn, table, "reading"):
         rows = conn.execute(query).fetchall()
-    # baselined_from is the last column read; it is NULL on all but adopted rows.
-    return [LedgerRow(*row[:-1]) if row[-1] is None else _baselined(row) for row in rows]
-
-
-class BaselinedRow(LedgerRow):
-    """A row whose version ``baseline`` recorded without running it: its objects were found
-    in the live schema (or, with --force, declared there). A subclass rather than a field of
-    LedgerRow: planning treats it as any applied row; only reports show where it came from."""
-
-    baselined_from: str
-
-
-def _baselined(values: tuple[Any, ...]) -> LedgerRow:
-    row = BaselinedRow(*values[:-1])
-    row.baselined_from = values[-1]
-    return row
+    return [LedgerRow(*row) for row in rows]
 
 
 def baselined_from(row: LedgerRow | None) -> str | None:
     """What vouched for ``row``'s version when ``baseline`` recorded it ('baseline', or the
     tool whose ledger it was read from); None for a version schemactl ran itself."""
-    return row.baselined_from if isinstance(row, BaselinedRow) else None
+    return row.baselined_from if row is not None else None
 
 
 def applied_statements(conn: psycopg.Connection, table: LedgerTable, version: int) -> list[str]:

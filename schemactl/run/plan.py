@@ -36,6 +36,9 @@ class LedgerRow(NamedTuple):
     statement_sent: int | None = None  # 1-based; its outcome is unknown (see runner)
     sent_by_pid: int | None = None
     down_raw_checksum: str | None = None
+    # What vouched for a version recorded without running it ('baseline', or the tool whose
+    # ledger was adopted); None for a version schemactl ran. Planning treats both alike.
+    baselined_from: str | None = None
 
 
 class State(StrEnum):

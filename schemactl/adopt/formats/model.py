@@ -154,13 +154,12 @@ def statements_of(text: str) -> list[int] | None:
 
 def non_transactional(text: str) -> str | None:
     """The first statement of ``text`` that PostgreSQL refuses inside a transaction block
-    (``CREATE INDEX CONCURRENTLY``, ``VACUUM``, ...), as schemactl's own lint names it."""
+    (``CREATE INDEX CONCURRENTLY``, ``VACUUM``, ...), named as the files stage names it."""
     from schemactl.files.statements import UnterminatedError, split_statements
-    from schemactl.lint.rules.requires_no_transaction import non_transactional as what
-    from schemactl.lint.words import words_of
+    from schemactl.files.transactions import outside_block
 
     try:
         statements = split_statements(text)
     except UnterminatedError:
         return None
-    return next((found for s in statements if (found := what(words_of(s))) is not None), None)
+    return next((found for s in statements if (found := outside_block(s)) is not None), None)
