@@ -209,6 +209,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "baseline",
         "Adopt an existing database: record versions as applied once its schema is proven theirs.",
     ),
+    "plan": (
+        "plan",
+        "Show what each pending statement locks, rewrites and blocks on the target, worst first.",
+    ),
 }
 
 
