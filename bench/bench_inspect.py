@@ -21,8 +21,8 @@ from typing import Any
 import psycopg
 
 from schemactl.catalog.load import load_schema
-from schemactl.diff import diff_models
-from schemactl.scratch import scratch_database
+from schemactl.schema.diff import diff_models
+from schemactl.schema.scratch import scratch_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

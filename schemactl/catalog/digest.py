@@ -7,11 +7,16 @@ lines' hashes. ``SchemaDigests`` keeps the hashes from one digest to the next an
 server only for the lines of rows written since (each row's ``xmin``), the number of rows of
 each kind (a deleted row leaves no line behind, only a smaller count), and whether the rows
 the last digest saw written still exist (what a down deletes is mostly what its up wrote).
-When a row that was already known renders a different line, the names other lines show may
-have changed too (a table renamed under its columns), so the digest starts over from every
-row; so it does when built-in objects that lines name were written (a language renamed, a
-function created in pg_catalog that makes a call need its schema). A view's or SQL-bodied
+Each row also gives its name as other lines show it. When a row that was already known
+renders a different line under a different name, other lines may show the old name (a table
+renamed under its columns), so the digest starts over from every row; a row that keeps its
+name (a column retyped, a function replaced, a view redefined) changes only its own line. So
+it starts over, too, when built-in objects that lines name were written (a language renamed,
+a function created in pg_catalog that makes a call need its schema). A view's or SQL-bodied
 function's line is rendered again when a table it reads was written.
+
+No line shows a column's position (``attnum``): the model compares columns by name, and a
+column dropped by a down and added again by the up that follows comes back at a new position.
 
 The converse of "equal digests, equal models" does not hold (a digest can change where the
 model does not, for example when an expression refers to an object by its OID), so a caller
@@ -37,7 +42,11 @@ from schemactl.run import db
 # line.
 _MODULUS = 1 << 128
 
-Hashes = dict[str, dict[str, int]]  # kind -> key -> hash of the key's line
+# The low bits of a line's hash are its name's: a changed line is a rename when they differ.
+_NAME_BITS = 48
+_NAME_MASK = (1 << _NAME_BITS) - 1
+
+Hashes = dict[str, dict[str, int]]  # kind -> key -> hash of the key's line and name
 
 
 class Digest:
@@ -89,8 +98,8 @@ class SchemaDigests:
         rows = _lines(self._conn, since=None)
         hashes: Hashes = {}
         value = 0
-        for kind, key, line in rows.fresh:
-            line_hash = _hash(line)
+        for kind, key, line, name in rows.fresh:
+            line_hash = _hash(line, name)
             hashes.setdefault(kind, {})[key] = line_hash
             value += line_hash
         return Digest(value % _MODULUS, hashes, rows.since, [])
@@ -100,8 +109,8 @@ class SchemaDigests:
         if rows.builtin_written:
             return self._from_scratch()
         fresh: Hashes = {}
-        for kind, key, line in rows.fresh:
-            fresh.setdefault(kind, {})[key] = _hash(line)
+        for kind, key, line, name in rows.fresh:
+            fresh.setdefault(kind, {})[key] = _hash(line, name)
         hashes = dict(last._hashes)
         value = last.value
         unsure = []
@@ -111,8 +120,8 @@ class SchemaDigests:
             count = rows.counts.get(kind, 0)
             if not new and len(known) == count:
                 continue
-            if any(known.get(key, line_hash) != line_hash for key, line_hash in new.items()):
-                return self._from_scratch()
+            if any((known.get(key, h) ^ h) & _NAME_MASK for key, h in new.items()):
+                return self._from_scratch()  # renamed: other lines may show the old name
             merged = dict(known)
             for key, line_hash in new.items():
                 value += line_hash - merged.get(key, 0)
@@ -142,8 +151,11 @@ def fingerprint(conn: psycopg.Connection[Any]) -> str:
     return str(SchemaDigests(conn).take())
 
 
-def _hash(line: str) -> int:
-    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=16).digest())
+def _hash(line: str, name: str) -> int:
+    """128 bits: the line's hash, with its low bits replaced by the name's."""
+    line_hash = int.from_bytes(hashlib.blake2b(line.encode(), digest_size=16).digest())
+    name_hash = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=_NAME_BITS // 8).digest())
+    return (line_hash & ~_NAME_MASK) | name_hash
 
 
 class _Lines:
@@ -152,7 +164,7 @@ class _Lines:
     __slots__ = ("builtin_written", "counts", "fresh", "present", "since")
 
     def __init__(self) -> None:
-        self.fresh: list[tuple[str, str, str]] = []  # (kind, key, line) of new rows
+        self.fresh: list[tuple[str, str, str, str]] = []  # (kind, key, line, name) of new rows
         self.present: set[tuple[str, str]] = set()  # (kind, key) of every row listed
         self.counts: dict[str, int] = {}
         self.since = ""
@@ -168,7 +180,7 @@ def _lines(
     """The lines of rows written by transaction ``since`` or later (every row for None), the
     keys of every row of ``kinds`` and of those among ``keys`` that still exist."""
     answer = _Lines()
-    for kind, key, line in _execute(conn, [since, list(kinds), list(keys)]):
+    for kind, key, line, name in _execute(conn, [since, list(kinds), list(keys)]):
         if kind is None:
             if key == "since":
                 answer.since = line
@@ -179,7 +191,7 @@ def _lines(
         else:
             answer.present.add((kind, key))
             if line is not None:
-                answer.fresh.append((kind, key, line))
+                answer.fresh.append((kind, key, line, name))
     return answer
 
 

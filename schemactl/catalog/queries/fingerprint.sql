@@ -11,8 +11,11 @@
 -- model reads, which is several times cheaper. ``/*since N: ...*/`` holds columns that only
 -- servers from version N have; schemactl keeps them for those servers.
 --
--- Each row is (kind, key, line): the key names the catalog row (by OID, which stays the same
--- while the row is updated), and the line is what the digest holds. $1 is a transaction ID:
+-- Each row is (kind, key, line, name): the key names the catalog row (by OID, which stays the
+-- same while the row is updated), the line is what the digest holds, and the name is how other
+-- lines show the row (a changed line under a new name means other lines may be stale). No line
+-- shows a column's position: a column dropped and added back returns at a new one, and the
+-- model compares columns by name. $1 is a transaction ID:
 -- given one, a line is only rendered where a row it is made of was written by that
 -- transaction or a later one (age(xmin) <= age($1)), and is NULL elsewhere; NULL renders
 -- every line. Rows updated in place without a new row version (pg_class.relhasindex and the
@@ -54,24 +57,25 @@ WITH user_namespaces AS (
             OR EXISTS (SELECT FROM pg_attribute AS a
                         WHERE a.attrelid = c.oid AND age(a.xmin) <= s.age))
 ), lines AS (
-    SELECT 'extension' AS kind, e.oid::text AS key, f.fresh,
+    SELECT 'extension' AS kind, e.oid::text AS key, f.fresh, e.extname::text AS name,
            CASE WHEN f.fresh THEN 'extension ' || ROW(e.extname, e.extversion,
                e.extnamespace::regnamespace, e.extrelocatable, e.extconfig IS NULL)::text END AS line
       FROM pg_extension AS e, since AS s,
            LATERAL (SELECT s.everything OR age(e.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'extension members', x.extname, true,
+    SELECT 'extension members', x.extname, true, '',
            'extension members ' || ROW(x.extname, count(*))::text
       FROM pg_depend AS d JOIN pg_extension AS x ON x.oid = d.refobjid
      WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
      GROUP BY x.extname
     UNION ALL
-    SELECT 'schema', n.oid::text, f.fresh, CASE WHEN f.fresh THEN 'schema ' || n.nspname END
+    SELECT 'schema', n.oid::text, f.fresh, n.nspname::text,
+           CASE WHEN f.fresh THEN 'schema ' || n.nspname END
       FROM pg_namespace AS n, since AS s,
            LATERAL (SELECT s.everything OR age(n.xmin) <= s.age AS fresh) AS f
      WHERE n.oid IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'relation', c.oid::text, f.fresh,
+    SELECT 'relation', c.oid::text, f.fresh, CASE WHEN f.fresh THEN c.oid::regclass::text END,
            CASE WHEN f.fresh THEN 'relation ' || ROW(c.oid::regclass, c.relkind, c.relpersistence,
                c.relam, c.reltablespace, c.relrowsecurity, c.relforcerowsecurity,
                c.relispartition, c.reloptions, c.relpartbound, c.relreplident,
@@ -92,13 +96,13 @@ WITH user_namespaces AS (
                                                        AND d.refclassid = 'pg_class'::regclass)))))
                     AS fresh) AS f
     UNION ALL
-    SELECT 'column', a.attrelid::text || '.' || a.attnum, f.fresh,
+    SELECT 'column', a.attrelid::text || '.' || a.attnum, f.fresh, a.attname::text,
            CASE WHEN f.fresh THEN 'column ' || ROW(a.attrelid::regclass, a.attname,
                -- built-in types keep their OIDs in every database
                CASE WHEN a.atttypid < 16384 THEN a.atttypid::text
                     ELSE a.atttypid::regtype::text END,
                a.atttypmod,
-               a.attnum, a.attnotnull, a.attidentity, a.attgenerated,
+               a.attnotnull, a.attidentity, a.attgenerated,
                a.attcollation, a.attndims, a.attislocal, a.attinhcount,
                (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef AS ad
                  WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum))::text END
@@ -114,22 +118,35 @@ WITH user_namespaces AS (
                         OR (a.attrelid, a.attnum) IN (SELECT * FROM fresh_defaults) AS fresh) AS f
      WHERE c.relkind NOT IN ('i', 'I')
     UNION ALL
-    SELECT 'constraint', k.oid::text, f.fresh,
+    SELECT 'constraint', k.oid::text, f.fresh, k.conname::text,
            CASE WHEN f.fresh THEN 'constraint ' || ROW(k.conrelid::regclass, k.contypid::regtype,
                k.conindid::regclass, k.confrelid::regclass, k.connamespace, k.conname,
                k.contype, k.condeferrable, k.condeferred, k.convalidated, k.confupdtype,
                k.confdeltype, k.confmatchtype, k.conislocal, k.coninhcount, k.connoinherit,
-               k.conkey, k.confkey, k.conpfeqop, k.conexclop
+               (SELECT array_agg(a.attname ORDER BY n.i) FROM unnest(k.conkey) WITH ORDINALITY
+                     AS n (num, i) JOIN pg_attribute AS a ON a.attnum = n.num
+                 WHERE a.attrelid = k.conrelid),
+               (SELECT array_agg(a.attname ORDER BY n.i) FROM unnest(k.confkey) WITH ORDINALITY
+                     AS n (num, i) JOIN pg_attribute AS a ON a.attnum = n.num
+                 WHERE a.attrelid = k.confrelid),
+               k.conpfeqop, k.conexclop
                /*since 15: , k.confdelsetcols*/,
                CASE WHEN k.conbin IS NOT NULL THEN pg_get_constraintdef(k.oid) END)::text END
       FROM pg_constraint AS k, since AS s,
            LATERAL (SELECT s.everything OR age(k.xmin) <= s.age AS fresh) AS f
      WHERE k.oid >= 16384 AND k.connamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'index', i.indexrelid::text, f.fresh,
+    SELECT 'index', i.indexrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'index ' || ROW(i.indexrelid::regclass, i.indrelid::regclass,
                i.indnatts, i.indnkeyatts, i.indisunique, i.indisprimary, i.indisexclusion,
-               i.indimmediate, i.indkey, i.indcollation, i.indclass, i.indoption,
+               i.indimmediate,
+               -- 0 is an expression, which the definition below shows
+               ARRAY(SELECT coalesce(a.attname::text, n.num::text)
+                       FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS n (num, i)
+                       LEFT JOIN pg_attribute AS a
+                         ON a.attrelid = i.indrelid AND a.attnum = n.num AND n.num > 0
+                      ORDER BY n.i),
+               i.indcollation, i.indclass, i.indoption,
                CASE WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
                     THEN pg_get_indexdef(i.indexrelid) END,
                c.relam /*since 15: , i.indnullsnotdistinct*/)::text END
@@ -138,16 +155,19 @@ WITH user_namespaces AS (
            LATERAL (SELECT s.everything OR age(i.xmin) <= s.age
                         OR age(c.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'sequence', s.seqrelid::text, f.fresh,
+    SELECT 'sequence', s.seqrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'sequence '
                || ROW(s.seqrelid::regclass, to_jsonb(s) - 'seqrelid')::text END
       FROM pg_sequence AS s JOIN relations AS c ON c.oid = s.seqrelid
       CROSS JOIN since AS b,
            LATERAL (SELECT b.everything OR age(s.xmin) <= b.age AS fresh) AS f
     UNION ALL
-    SELECT 'depends', concat_ws('.', d.objid, d.refobjid, d.refobjsubid, d.deptype), f.fresh,
+    SELECT 'depends', concat_ws('.', d.objid, d.refobjid, d.refobjsubid, d.deptype), f.fresh, '',
            CASE WHEN f.fresh THEN 'depends '
-               || ROW(d.objid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype)::text END
+               || ROW(d.objid::regclass, d.refobjid::regclass,
+                      (SELECT a.attname FROM pg_attribute AS a
+                        WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid),
+                      d.deptype)::text END
       FROM relations AS c
       -- OFFSET 0: looked up by sequence, not a scan of every dependency in the database
       CROSS JOIN LATERAL (SELECT d.*, d.xmin FROM pg_depend AS d
@@ -158,21 +178,21 @@ WITH user_namespaces AS (
            LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
      WHERE c.relkind = 'S'
     UNION ALL
-    SELECT 'inherits', h.inhrelid::text || '.' || h.inhseqno, f.fresh,
+    SELECT 'inherits', h.inhrelid::text || '.' || h.inhseqno, f.fresh, '',
            CASE WHEN f.fresh THEN 'inherits '
                || ROW(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text END
       FROM pg_inherits AS h JOIN relations AS c ON c.oid = h.inhrelid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(h.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'partitioned', p.partrelid::text, f.fresh,
+    SELECT 'partitioned', p.partrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'partitioned '
                || ROW(p.partrelid::regclass, to_jsonb(p) - 'partrelid')::text END
       FROM pg_partitioned_table AS p JOIN relations AS c ON c.oid = p.partrelid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(p.xmin) <= s.age AS fresh) AS f
     UNION ALL
-    SELECT 'type', t.oid::text, f.fresh,
+    SELECT 'type', t.oid::text, f.fresh, CASE WHEN f.fresh THEN t.oid::regtype::text END,
            CASE WHEN f.fresh THEN 'type ' || ROW(t.oid::regtype, t.typbasetype::regtype,
                to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner,typacl}'::text[])::text END
       FROM pg_type AS t, since AS s,
@@ -182,7 +202,7 @@ WITH user_namespaces AS (
        -- a table's row type is the table's; a standalone composite type is a type
        AND t.typrelid NOT IN (SELECT oid FROM relations WHERE relkind <> 'c')
     UNION ALL
-    SELECT 'enum label', e.oid::text, f.fresh,
+    SELECT 'enum label', e.oid::text, f.fresh, e.enumlabel::text,
            CASE WHEN f.fresh THEN 'enum label '
                || ROW(e.enumtypid::regtype, e.enumsortorder, e.enumlabel)::text END
       FROM pg_enum AS e JOIN pg_type AS t ON t.oid = e.enumtypid
@@ -190,14 +210,15 @@ WITH user_namespaces AS (
            LATERAL (SELECT s.everything OR age(e.xmin) <= s.age AS fresh) AS f
      WHERE t.typnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'function', p.oid::text, f.fresh,
+    SELECT 'function', p.oid::text, f.fresh, CASE WHEN f.fresh THEN p.oid::regprocedure::text END,
            CASE WHEN f.fresh THEN 'function ' || ROW(p.oid::regprocedure, p.prorettype::regtype,
                CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
                to_jsonb(p) - '{oid,pronamespace,prorettype,proowner,proacl}'::text[])::text END
       FROM pg_proc AS p, since AS s,
            LATERAL (SELECT s.everything OR age(p.xmin) <= s.age
-                        -- a SQL-standard body is deparsed like a view's query
-                        OR (p.prosqlbody IS NOT NULL AND EXISTS (
+                        -- a SQL-standard body is deparsed like a view's query (14 on;
+                        -- its prosrc is empty)
+                        OR (p.prosrc = '' /*since 14: AND p.prosqlbody IS NOT NULL*/ AND EXISTS (
                             SELECT FROM written_relations AS w
                              WHERE w.oid IN (SELECT d.refobjid FROM pg_depend AS d
                                               WHERE d.classid = 'pg_proc'::regclass
@@ -206,16 +227,16 @@ WITH user_namespaces AS (
                     AS fresh) AS f
      WHERE p.oid >= 16384 AND p.pronamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'trigger', t.oid::text, f.fresh,
+    SELECT 'trigger', t.oid::text, f.fresh, t.tgname::text,
            CASE WHEN f.fresh THEN 'trigger ' || ROW(pg_get_triggerdef(t.oid), t.tgenabled,
                t.tgconstrrelid::regclass, t.tgconstrindid::regclass,
-               to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid}'::text[])::text END
+               to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid,tgattr,tgqual}'::text[])::text END
       FROM pg_trigger AS t JOIN relations AS c ON c.oid = t.tgrelid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
      WHERE NOT t.tgisinternal
     UNION ALL
-    SELECT 'policy', p.oid::text, true,
+    SELECT 'policy', p.oid::text, true, p.polname::text,
            'policy ' || ROW(p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive,
                p.polroles::regrole[], pg_get_expr(p.polqual, p.polrelid),
                pg_get_expr(p.polwithcheck, p.polrelid))::text
@@ -223,34 +244,35 @@ WITH user_namespaces AS (
     UNION ALL
     -- Objects that others name: renaming one changes how the model spells its users, while
     -- the OIDs those users hold stay the same.
-    SELECT 'collation', c.oid::text, f.fresh,
+    SELECT 'collation', c.oid::text, f.fresh, c.collname::text,
            CASE WHEN f.fresh THEN 'collation ' || ROW(c.collnamespace::regnamespace, c.collname,
                to_jsonb(c) - '{oid,collnamespace,collowner}'::text[])::text END
       FROM pg_collation AS c, since AS s,
            LATERAL (SELECT s.everything OR age(c.xmin) <= s.age AS fresh) AS f
      WHERE c.oid >= 16384 AND c.collnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'operator class', o.oid::text, f.fresh,
+    SELECT 'operator class', o.oid::text, f.fresh, o.opcname::text,
            CASE WHEN f.fresh THEN 'operator class ' || ROW(o.opcnamespace::regnamespace,
                o.opcname, o.opcmethod, o.opcintype::regtype, o.opcdefault, o.opckeytype)::text END
       FROM pg_opclass AS o, since AS s,
            LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
      WHERE o.oid >= 16384 AND o.opcnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'operator family', o.oid::text, f.fresh,
+    SELECT 'operator family', o.oid::text, f.fresh, o.opfname::text,
            CASE WHEN f.fresh THEN 'operator family '
                || ROW(o.opfnamespace::regnamespace, o.opfname, o.opfmethod)::text END
       FROM pg_opfamily AS o, since AS s,
            LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
      WHERE o.oid >= 16384 AND o.opfnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'operator', o.oid::text, f.fresh,
+    SELECT 'operator', o.oid::text, f.fresh, CASE WHEN f.fresh THEN o.oid::regoperator::text END,
            CASE WHEN f.fresh THEN 'operator ' || ROW(o.oid::regoperator, o.oprcode::regproc)::text END
       FROM pg_operator AS o, since AS s,
            LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
      WHERE o.oid >= 16384 AND o.oprnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
     SELECT 'text search configuration', c.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN c.oid::regconfig::text END,
            CASE WHEN f.fresh THEN 'text search configuration '
                || ROW(c.oid::regconfig, c.cfgparser)::text END
       FROM pg_ts_config AS c, since AS s,
@@ -258,13 +280,14 @@ WITH user_namespaces AS (
      WHERE c.oid >= 16384 AND c.cfgnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
     SELECT 'text search dictionary', d.oid::text, f.fresh,
+           CASE WHEN f.fresh THEN d.oid::regdictionary::text END,
            CASE WHEN f.fresh THEN 'text search dictionary '
                || ROW(d.oid::regdictionary, d.dictinitoption)::text END
       FROM pg_ts_dict AS d, since AS s,
            LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
      WHERE d.oid >= 16384 AND d.dictnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
-    SELECT 'comment', concat_ws('.', d.classoid, d.objoid, d.objsubid), f.fresh,
+    SELECT 'comment', concat_ws('.', d.classoid, d.objoid, d.objsubid), f.fresh, '',
            CASE WHEN f.fresh THEN 'comment '
                || ROW(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text END
       -- Built-in objects' comments are most of the catalog: reached by OID, they are skipped.
@@ -283,16 +306,18 @@ WITH user_namespaces AS (
            since AS s,
            LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
 )
-SELECT kind, key, line FROM lines WHERE fresh OR kind = ANY($2) OR key IN (SELECT unnest($3))
+SELECT kind, key, line, CASE WHEN fresh THEN name END
+  FROM lines WHERE fresh OR kind = ANY($2) OR key IN (SELECT unnest($3))
 UNION ALL
-SELECT kind, NULL, count(*)::text FROM lines GROUP BY kind
+SELECT kind, NULL, count(*)::text, NULL FROM lines GROUP BY kind
 UNION ALL
-SELECT NULL, 'since', (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text
+SELECT NULL, 'since', (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text,
+       NULL
 UNION ALL
 -- Built-in objects that user objects name, written since: a language renamed, a function
 -- created in pg_catalog that makes a call need its schema. Lines show them without their rows
 -- being written, so the caller starts over from a full render.
-SELECT NULL, 'built-in rows written', count(*)::text
+SELECT NULL, 'built-in rows written', count(*)::text, NULL
   FROM (SELECT xmin, pronamespace FROM pg_proc
         UNION ALL SELECT xmin, typnamespace FROM pg_type
         UNION ALL SELECT xmin, oprnamespace FROM pg_operator
