@@ -12,14 +12,17 @@ irreversible; only where no pairs are found). They are copied in version order (
 directory under ``bench/out/`` with versions 1, 2, 3, ..., so that ``schemactl check
 --lint-only`` reads every file; an empty file gets a comment, since schemactl refuses a file
 with nothing in it. squawk gets the very same copies. Each tool runs as a subprocess, as a
-user would run it; the figures are wall times, and the ratio is schemactl's median over
-squawk's.
+user would run it, the two in turn; the figures are wall times and CPU times (user + system,
+which other work on a shared machine disturbs less), the ratios schemactl's medians over
+squawk's, and the load average is printed beside them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -105,11 +108,23 @@ def write_set(pairs: list[Pair], target: Path) -> list[Path]:
     return written
 
 
-def timed(argv: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Wall time of one run of ``argv``, and what it printed."""
+@dataclass
+class Timing:
+    """One run's wall time and CPU time (user + system), in seconds."""
+
+    wall: float
+    cpu: float
+
+
+def timed(argv: list[str]) -> tuple[Timing, subprocess.CompletedProcess[str]]:
+    """Wall and CPU time of one run of ``argv``, and what it printed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu), done
 
 
 def main() -> int:
@@ -127,21 +142,31 @@ def main() -> int:
 
     schemactl = [str(VENV_BIN / "schemactl"), "check", "--lint-only", "--dir", str(target)]
     squawk = [str(VENV_BIN / "squawk"), *map(str, files)]
-    times: dict[str, list[float]] = {"schemactl": [], "squawk": []}
+    times: dict[str, list[Timing]] = {"schemactl": [], "squawk": []}
     for _ in range(args.repeat):
         for tool, argv in (("schemactl", schemactl), ("squawk", squawk)):
-            seconds, done = timed(argv)
-            times[tool].append(seconds)
+            timing, done = timed(argv)
+            times[tool].append(timing)
     if args.findings:
         _, done = timed([*schemactl, "--json"])
         print(done.stdout)
 
-    print(f"{'tool':<10} {'median s':>9} {'min s':>7} {'max s':>7}   ({args.repeat} runs)")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average {load} on {os.cpu_count()} CPUs")
+    header = f"{'tool':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'cpu s':>7}"
+    print(f"{header}   ({args.repeat} runs)")
     for tool, runs in times.items():
-        print(f"{tool:<10} {statistics.median(runs):>9.3f} {min(runs):>7.3f} {max(runs):>7.3f}")
-    ratio = statistics.median(times["schemactl"]) / statistics.median(times["squawk"])
-    verdict = "within" if ratio <= TARGET_RATIO else "over"
-    print(f"schemactl / squawk = {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)")
+        walls = [t.wall for t in runs]
+        cpu = statistics.median(t.cpu for t in runs)
+        print(
+            f"{tool:<10} {statistics.median(walls):>9.3f} {min(walls):>7.3f} {max(walls):>7.3f} "
+            f"{cpu:>7.3f}"
+        )
+    for what in ("wall", "cpu"):
+        ours, theirs = (statistics.median(getattr(t, what) for t in times[tool]) for tool in times)
+        ratio = ours / theirs
+        verdict = "within" if ratio <= TARGET_RATIO else "over"
+        print(f"schemactl / squawk = {ratio:.2f}x {what} ({verdict} the {TARGET_RATIO}x target)")
     return 0
 
 

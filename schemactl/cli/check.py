@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +14,22 @@ from schemactl.cli import options as o
 
 if TYPE_CHECKING:
     from schemactl.files.migrations import Migration
+
+
+@contextmanager
+def _collector_paused(paused: bool) -> Iterator[None]:
+    """The lint keeps every statement, token and parse it makes until it ends, a few hundred
+    thousand objects for a large directory: the cyclic collector's full passes over them cost
+    about a fifth of reading and linting the files, and free nothing. Reference counting
+    still frees the rest."""
+    enabled = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def check(
@@ -85,7 +103,8 @@ def check(
     def progress(migration: Migration) -> None:
         terminal.progress(f"round trip {migration.label}")
 
-    report = gate.check_directory(settings.dir, make_scratch, options, progress)
+    with _collector_paused(lint_only):
+        report = gate.check_directory(settings.dir, make_scratch, options, progress)
     if json:
         terminal.data(render_json.dumps(render_check.to_json(report)))
     else:

@@ -629,11 +629,13 @@ def _psql_problem(path: Path, line: int, name: str) -> FileProblem:
         )
     else:
         instead = "remove it, or write what it does as SQL"
-    return FileProblem(
+    from schemactl.files.transactions import PSQL_WHY, KindedFileProblem, ProblemKind
+
+    return KindedFileProblem(
         path,
-        f"psql meta-command {name} in a migration: schemactl sends SQL only, and the server "
-        f"cannot run psql's commands ({instead})",
+        f"psql meta-command {name} in a migration: {PSQL_WHY} ({instead})",
         line,
+        ProblemKind.PSQL_META_COMMAND,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
 
@@ -38,6 +38,9 @@ class Token:
     start: int
 
 
+SignificantTokens = tuple[tuple[TokenKind, str], ...]
+
+
 @dataclass(frozen=True)
 class Statement:
     """One statement of a file: its exact text, where it starts, and its normalized form.
@@ -53,6 +56,10 @@ class Statement:
     line: int
     column: int
     normalized: str
+    # The significant tokens (kind, text as written) as the splitter read them, so that what
+    # reads the statement again (the lint, the transaction forms) need not lex it a second
+    # time; None for a statement made by hand.
+    tokens: SignificantTokens | None = field(default=None, compare=False, repr=False)
 
     def line_of(self, position: int) -> int:
         """The file line of a 1-based character ``position`` inside ``text`` (server style)."""
@@ -207,7 +214,8 @@ def split_statements(source: str) -> list[Statement]:
 # same character; an ``E'`` that does not close as an escape string must not be read as the word
 # E and a standard string, so it is ``hard``. Constructs it cannot finish exactly as
 # ``_next_token`` does (a nested or unclosed comment, an unclosed string, identifier or dollar
-# body) match ``hard``: the file is then split by the token-by-token path, which raises.
+# body) match ``hard``: the file is then split by the token-by-token path, which raises. So
+# ``hard`` comes after the alternatives that finish a quote or a body, and before the word E.
 _SKIP = r"(?:\s++|--[^\n\r]*+|/\*(?:[^*/]++|\*(?!/)|/(?!\*))*+\*/)*+"
 _STRING = r"""(?P<string>'(?:[^']++|'')*+'
     | [Ee]'(?:[^'\\]++|\\.|'')*+'
@@ -221,6 +229,15 @@ _DOLLAR_BODY = rf"""(?P<dollar>\$(?P<tag>(?:{_WORD_START}{_TAG_CHAR}*+)?)\$
 _OTHER = r"""(?P<other>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?
     | (?:(?!--|/\*)[+\-*/<>=~!@\#%^&|`?])+
     | .)"""
+_GROUP_KINDS = {
+    "string": TokenKind.STRING,
+    "ident": TokenKind.QUOTED_IDENT,
+    "dollar": TokenKind.DOLLAR,
+    "open": TokenKind.OPEN,
+    "close": TokenKind.CLOSE,
+    "semicolon": TokenKind.SEMICOLON,
+    "other": TokenKind.OTHER,
+}
 
 
 @cache
@@ -230,7 +247,7 @@ def _token_pattern(plain: bool) -> re.Pattern[str]:
     if plain:
         alternatives: tuple[str, ...] = (_WORD_TOKEN, _PUNCTUATION, _OTHER)
     else:
-        alternatives = (_STRING, _HARD, _WORD_TOKEN, _PUNCTUATION, _IDENT, _DOLLAR_BODY, _OTHER)
+        alternatives = (_STRING, _IDENT, _DOLLAR_BODY, _HARD, _WORD_TOKEN, _PUNCTUATION, _OTHER)
     return re.compile(_SKIP + "(?:" + "|".join(alternatives) + ")?", re.VERBOSE | re.DOTALL)
 
 
@@ -244,15 +261,19 @@ def _split_fast(source: str) -> list[Statement] | None:
     plain = "'" not in source and '"' not in source and "$" not in source and "/*" not in source
     statements: list[Statement] = []
     parts: list[str] = []
+    tokens: list[tuple[TokenKind, str]] = []
     words: list[str] = []  # the statement's first four words, lower-cased
     first = -1
     last: re.Match[str] | None = None  # the statement's last token so far
     depth = begin_depth = 0
     line, counted = 1, 0  # the line number at offset ``counted``
+    word_kind, kinds = TokenKind.WORD, _GROUP_KINDS
     for match in _token_pattern(plain).finditer(source):
         kind = match.lastgroup
         if kind == "word":
-            text = match["word"].lower()
+            written = match["word"]
+            text = written.lower()
+            tokens.append((word_kind, written))
             if len(words) < 4:
                 words.append(text)
             if text in _ATOMIC_WORDS and _is_routine(tuple(words)):
@@ -263,13 +284,15 @@ def _split_fast(source: str) -> list[Statement] | None:
             if last is not None:
                 line += source.count("\n", counted, first)
                 counted = first
-                statements.append(_statement(source, statements, first, last.end(), line, parts))
-                parts, words, last = [], [], None
+                span = (first, last.end(), line)
+                statements.append(_statement(source, len(statements), span, parts, tokens))
+                parts, tokens, words, last = [], [], [], None
             continue
         elif kind == "hard":
             return None
         else:
             text = match[kind]
+            tokens.append((kinds[kind], text))
             if kind == "open":
                 depth += 1
             elif kind == "close":
@@ -280,7 +303,8 @@ def _split_fast(source: str) -> list[Statement] | None:
         parts.append(text)
     if last is not None:
         line += source.count("\n", counted, first)
-        statements.append(_statement(source, statements, first, last.end(), line, parts))
+        span = (first, last.end(), line)
+        statements.append(_statement(source, len(statements), span, parts, tokens))
     return statements
 
 
@@ -289,10 +313,15 @@ def _is_routine(words: tuple[str, ...]) -> bool:
 
 
 def _statement(
-    source: str, previous: list[Statement], start: int, end: int, line: int, parts: list[str]
+    source: str,
+    index: int,
+    span: tuple[int, int, int],
+    parts: list[str],
+    tokens: list[tuple[TokenKind, str]],
 ) -> Statement:
+    start, end, line = span
     column = start - (source.rfind("\n", 0, start) + 1) + 1
-    return Statement(len(previous), source[start:end], line, column, " ".join(parts))
+    return Statement(index, source[start:end], line, column, " ".join(parts), tuple(tokens))
 
 
 def _split_tokens(source: str) -> list[Statement]:
@@ -353,7 +382,8 @@ def _flush(source: str, tokens: list[Token], out: list[Statement]) -> None:
     text = source[first.start : last.start + len(last.text)]
     line = source.count("\n", 0, first.start) + 1
     column = first.start - (source.rfind("\n", 0, first.start) + 1) + 1
-    out.append(Statement(len(out), text, line, column, _normalize(significant)))
+    kept = tuple((t.kind, t.text) for t in significant)
+    out.append(Statement(len(out), text, line, column, _normalize(significant), kept))
 
 
 def _normalize(tokens: list[Token]) -> str:

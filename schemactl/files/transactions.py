@@ -14,13 +14,77 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 
 from schemactl.errors import FileProblem
 from schemactl.files.statements import Statement, Token, TokenKind, UnterminatedError, tokenize
 
 NO_TRANSACTION = "'-- schemactl:no-transaction'"
+
+
+class ProblemKind(StrEnum):
+    """The refusals of a file's statements that are told apart by kind, not by their
+    sentences (``check`` reports each under the rule of that id, with its ``ADVICE``)."""
+
+    TRANSACTION_CONTROL = "transaction-control"
+    NEEDS_OWN_FILE = "needs-own-file"
+    PSQL_META_COMMAND = "psql-meta-command"
+
+
+@dataclass(frozen=True)
+class KindedFileProblem(FileProblem):
+    """A file problem that says which kind of refusal it is."""
+
+    kind: ProblemKind | None = None
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One kind of refusal in general: what it is, why the file cannot run, the way out."""
+
+    summary: str
+    why: str
+    instead: str
+
+
+# Shared by the problems' own sentences and the advice below, so that both say the same.
+OWN_MIGRATION = "move it into a migration of its own"
+ONE_TRANSACTION = "each migration runs in one transaction already"
+PSQL_WHY = "schemactl sends SQL only, and the server cannot run psql's commands"
+_ONE_BY_ONE = "to run its statements one by one, each committed on its own"
+
+ADVICE = {
+    ProblemKind.TRANSACTION_CONTROL: Advice(
+        "transaction control other than a BEGIN ... COMMIT around the whole file",
+        "schemactl runs each migration in one transaction, with its ledger row: a COMMIT or "
+        "ROLLBACK inside would end it before the row is written, PREPARE TRANSACTION would "
+        "hand it to a two-phase commit that nothing finishes, and a no-transaction file has "
+        "no transaction to control",
+        f"remove it ({ONE_TRANSACTION}); or make BEGIN and COMMIT the file's first and last "
+        "statements, to wrap all of it; or split the file into two migrations where it "
+        "commits",
+    ),
+    ProblemKind.NEEDS_OWN_FILE: Advice(
+        "a statement that cannot run inside a transaction block, in a file that runs in one",
+        "PostgreSQL refuses it inside a transaction block, so the migration would fail every "
+        "time, after the migrations before it were applied",
+        f"{OWN_MIGRATION}: a migration whose only statement is one that cannot run in a "
+        "transaction runs outside one by itself, with no directive; or declare "
+        f"{NO_TRANSACTION} at the top of the file (without BEGIN and COMMIT) {_ONE_BY_ONE}",
+    ),
+    ProblemKind.PSQL_META_COMMAND: Advice(
+        "a psql meta-command (\\set, \\connect, ...) in a migration",
+        PSQL_WHY,
+        "remove it, or write what it does as SQL (schemactl stops at the first error, as "
+        "ON_ERROR_STOP does; for \\connect, put the other database's migrations in a "
+        "directory of their own)",
+    ),
+}
+
+
+def _control_problem(path: Path, message: str, line: int) -> FileProblem:
+    return KindedFileProblem(path, message, line, ProblemKind.TRANSACTION_CONTROL)
 
 
 class Control(Enum):
@@ -74,6 +138,15 @@ def words(text: str) -> tuple[str, ...]:
     return words_of_tokens(tokens)
 
 
+def statement_words(statement: Statement) -> tuple[str, ...]:
+    """``words`` of ``statement``, from the tokens its splitter kept where it has them."""
+    if statement.tokens is None:
+        return words(statement.text)
+    return tuple(
+        text.lower() if kind is TokenKind.WORD else text for kind, text in statement.tokens
+    )
+
+
 def words_of_tokens(tokens: Iterable[Token]) -> tuple[str, ...]:
     """``words`` for tokens already read (the lint's words hand theirs over)."""
     return tuple(
@@ -92,7 +165,7 @@ def control(statement: Statement) -> ControlStatement | None:
     PREPARED`` finish another transaction and are not: they cannot run inside a block."""
     if statement.normalized.split(" ", 1)[0] not in _CONTROL_FIRST:
         return None
-    return control_of_words(words(statement.text))
+    return control_of_words(statement_words(statement))
 
 
 def control_of_words(w: Sequence[str]) -> ControlStatement | None:
@@ -159,7 +232,7 @@ def outside_block(statement: Statement) -> str | None:
         return None
     if normalized.startswith(("create ", "drop ", "alter ")) and not _may_refuse(normalized):
         return None
-    return outside_block_of_words(words(statement.text))
+    return outside_block_of_words(statement_words(statement))
 
 
 def _may_refuse(normalized: str) -> bool:
@@ -312,7 +385,7 @@ def _drops_slot_first(statement: Statement) -> bool:
     same transaction drops no replication slot, and PostgreSQL runs it in the block."""
     if not statement.normalized.startswith("alter subscription "):
         return False
-    return _with_or_set(words(statement.text)).get("slot_name") == "none"
+    return _with_or_set(statement_words(statement)).get("slot_name") == "none"
 
 
 def _with_or_set(w: Sequence[str]) -> dict[str, str]:
@@ -347,12 +420,15 @@ def transaction_form(
         for statement, found in controls:
             if found.kind is not Control.SAVEPOINT and statement not in outer:
                 message = _stray_control(statements, statement, found)
-                problems.append(FileProblem(path, message, statement.line))
+                problems.append(_control_problem(path, message, statement.line))
     refused = _refusing_block(body)
     if len(body) == 1 and refused and wrapper is None:
         return TransactionForm(_numbered(body), runs_alone=refused[0][1])
     for statement, name in refused:
-        problems.append(FileProblem(path, _needs_no_block(name, wrapper), statement.line))
+        message = _needs_no_block(name, wrapper)
+        problems.append(
+            KindedFileProblem(path, message, statement.line, ProblemKind.NEEDS_OWN_FILE)
+        )
     return TransactionForm(_numbered(body), wrapper, None, tuple(problems))
 
 
@@ -407,7 +483,7 @@ def _check_modes(path: Path, wrapper: Wrapper, problems: list[FileProblem]) -> N
     if not opening.rest:
         return
     problems.append(
-        FileProblem(
+        _control_problem(
             path,
             f"transaction control statement {opening.name} {opening.rest}: schemactl runs "
             "the wrapped statements in its own read-write transaction, at the database's "
@@ -442,10 +518,7 @@ def _stray_control(
                 "(end the file with COMMIT to wrap all of it, or remove the BEGIN: each "
                 "migration already runs in one transaction)"
             )
-        return (
-            f"{what} inside a migration: each migration runs in one transaction already "
-            f"(remove it{split})"
-        )
+        return f"{what} inside a migration: {ONE_TRANSACTION} (remove it{split})"
     if found.kind is Control.COMMIT and last and found.ends_plainly:
         return (
             f"{what} ends the file, but no BEGIN starts it (remove it: each migration runs "
@@ -472,14 +545,14 @@ def _needs_no_block(name: str, wrapper: Wrapper | None) -> str:
     if wrapper is not None:
         return (
             f"{name} cannot run inside a transaction block, and this file wraps it in BEGIN "
-            f"(line {wrapper.begin.line}) ... COMMIT (line {wrapper.end.line}) (move it into a "
-            f"migration of its own: {alone}; or remove BEGIN and COMMIT and declare "
+            f"(line {wrapper.begin.line}) ... COMMIT (line {wrapper.end.line}) "
+            f"({OWN_MIGRATION}: {alone}; or remove BEGIN and COMMIT and declare "
             f"{NO_TRANSACTION} at the top of the file)"
         )
     return (
-        f"{name} cannot run inside a transaction block, and this file runs in one (move it "
-        f"into a migration of its own: {alone}; or declare {NO_TRANSACTION} at the top of the "
-        "file to run its statements one by one, each committed on its own)"
+        f"{name} cannot run inside a transaction block, and this file runs in one "
+        f"({OWN_MIGRATION}: {alone}; or declare {NO_TRANSACTION} at the top of the file "
+        f"{_ONE_BY_ONE})"
     )
 
 
@@ -491,7 +564,7 @@ def _no_transaction(
     directive_line: int,
 ) -> TransactionForm:
     if wrapper is not None:
-        problem = FileProblem(
+        problem = _control_problem(
             path,
             f"transaction control statement: the file is wrapped in BEGIN (line "
             f"{wrapper.begin.line}) ... COMMIT (line {wrapper.end.line}) and declares "
@@ -502,7 +575,7 @@ def _no_transaction(
         )
         return TransactionForm(tuple(statements), problems=(problem,))
     problems = tuple(
-        FileProblem(
+        _control_problem(
             path,
             f"transaction control statement {found.name} in a no-transaction migration: its "
             "statements run one by one, each committed on its own, with no transaction to "

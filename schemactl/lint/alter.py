@@ -6,6 +6,7 @@ Only the actions the rules judge get a kind of their own; everything else is ``O
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 from schemactl.lint.columns import ColumnDef, column_def
@@ -66,8 +67,10 @@ class AlterTable:
         return any(self.words.at(i, *keywords) for i in span)
 
 
+@functools.lru_cache(maxsize=16384)
 def alter_table(words: Words) -> AlterTable | None:
-    """The parsed statement if it is ``ALTER TABLE``, else None."""
+    """The parsed statement if it is ``ALTER TABLE``, else None (cached for each statement's
+    words: the lock rules, the effects and the column definitions all ask)."""
     if not words.at(0, "alter", "table"):
         return None
     tolerant = words.at(2, "if", "exists")

@@ -7,6 +7,7 @@ whole.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from schemactl.lint.heads import Kind, head
@@ -104,8 +105,10 @@ class TableBody:
     primary_key: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=16384)
 def create_table_body(words: Words) -> TableBody | None:
-    """The body of ``CREATE [modifiers] TABLE [IF NOT EXISTS] name (...)``, else None."""
+    """The body of ``CREATE [modifiers] TABLE [IF NOT EXISTS] name (...)``, else None (cached
+    for each statement's words)."""
     found = head(words)
     if found is None or found.verb != "create" or found.kind is not Kind.TABLE:
         return None

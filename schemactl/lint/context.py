@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from schemactl.files.migrations import Migration, MigrationSet, Script
 from schemactl.files.statements import Statement
@@ -30,12 +31,12 @@ class Located:
     script: Script
     statement: Statement
 
-    @property
+    @functools.cached_property
     def words(self) -> Words:
         """The statement's significant tokens."""
         return words_of(self.statement)
 
-    @property
+    @functools.cached_property
     def effects(self) -> tuple[Effect, ...]:
         """What the statement creates, drops, renames or references."""
         return effects(self.statement)
@@ -57,12 +58,12 @@ class LintContext:
     def __init__(self, migrations: MigrationSet, known_rule_ids: frozenset[str] = frozenset()):
         self.migrations = migrations
         self.known_rule_ids = known_rule_ids
+        self._located: dict[Path, tuple[Located, ...]] = {}
 
     def up_statements(self) -> Iterator[Located]:
         """Every statement of every up file, in version order."""
         for migration in self.migrations.migrations:
-            for statement in migration.up.statements:
-                yield Located(migration, migration.up, statement)
+            yield from self.located(migration, migration.up)
 
     def scripts(self) -> Iterator[tuple[Migration, Script]]:
         """Every file: each migration's up, then its down if it has one."""
@@ -74,8 +75,17 @@ class LintContext:
     def statements(self) -> Iterator[Located]:
         """Every statement of every file, ups and downs."""
         for migration, script in self.scripts():
-            for statement in script.statements:
-                yield Located(migration, script, statement)
+            yield from self.located(migration, script)
+
+    def located(self, migration: Migration, script: Script) -> tuple[Located, ...]:
+        """The statements of ``script``, one of ``migration``'s files."""
+        # Every rule walks the statements: one Located each, so that its words and effects
+        # are read once for all of them.
+        found = self._located.get(script.path)
+        if found is None:
+            found = tuple(Located(migration, script, s) for s in script.statements)
+            self._located[script.path] = found
+        return found
 
     def is_new(self, table: ObjectName, at: Located) -> bool:
         """True if ``table`` was created earlier in the same up file than ``at``."""
@@ -84,10 +94,17 @@ class LintContext:
 
     def existing_table_alters(self) -> Iterator[tuple[Located, AlterTable]]:
         """Every ALTER TABLE in an up file on a table that is not new there."""
+        return iter(self._existing_table_alters)
+
+    @functools.cached_property
+    def _existing_table_alters(self) -> list[tuple[Located, AlterTable]]:
+        # A dozen rules ask: each statement is parsed once for all of them.
+        found = []
         for at in self.up_statements():
             parsed = alter_table(at.words)
             if parsed is not None and not self.is_new(parsed.table, at):
-                yield at, parsed
+                found.append((at, parsed))
+        return found
 
     def column_definitions(self) -> list[tuple[Located, ObjectName, ColumnDef]]:
         """Every column an up file defines or retypes, in CREATE TABLE or ALTER TABLE."""

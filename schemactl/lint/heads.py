@@ -8,6 +8,7 @@ the object already existing (or not existing), and where the object's name start
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 from schemactl.lint.words import Words
@@ -69,6 +70,10 @@ _KIND_WORDS: tuple[tuple[tuple[str, ...], Kind], ...] = (
     (("trigger",), Kind.TRIGGER),
     (("policy",), Kind.POLICY),
 )
+_KIND_WORDS_BY_FIRST: dict[str, tuple[tuple[tuple[str, ...], Kind], ...]] = {
+    first: tuple(entry for entry in _KIND_WORDS if entry[0][0] == first)
+    for first in {spelling[0] for spelling, _ in _KIND_WORDS}
+}
 _CREATE_MODIFIERS = frozenset(
     {"temp", "temporary", "unlogged", "global", "local", "unique", "constraint", "recursive"}
 )
@@ -89,8 +94,10 @@ class Head:
     concurrently: bool
 
 
+@functools.lru_cache(maxsize=16384)
 def head(words: Words) -> Head | None:
-    """The head of a CREATE or DROP statement, or None for anything else."""
+    """The head of a CREATE or DROP statement, or None for anything else (cached for each
+    statement's words: most rules ask)."""
     verb = words.kw(0)
     if verb not in ("create", "drop"):
         return None
@@ -99,7 +106,8 @@ def head(words: Words) -> Head | None:
     i = words.skip(i, "or", "replace")
     while verb == "create" and words.kw(i) in _CREATE_MODIFIERS:
         i += 1
-    spelled = next(((s, k) for s, k in _KIND_WORDS if words.at(i, *s)), None)
+    candidates = _KIND_WORDS_BY_FIRST.get(words.kw(i), ())
+    spelled = next(((s, k) for s, k in candidates if words.at(i, *s)), None)
     if spelled is None:
         return None
     spelling, kind = spelled

@@ -1,8 +1,11 @@
 """Directory problems (what ``load_directory`` refuses) as findings with stable rule ids.
 
-``load_directory`` reports each problem as a sentence; this module recognises the sentences
-``schemactl.files.migrations`` writes, by their key phrases, and falls back to ``invalid-file`` for
-any it does not know, so a new kind of problem is still reported, only less precisely.
+A problem that says its kind (the refusals of a file's statements: transaction control,
+statements that need a file of their own, psql meta-commands) gets that kind's rule, worded by
+the files stage itself (``schemactl.files.transactions.ADVICE``). The others are sentences:
+this module recognises those ``schemactl.files.migrations`` writes, by their key phrases, and
+falls back to ``invalid-file`` for any it does not know, so a new kind of problem is still
+reported, only less precisely.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 
 from schemactl.errors import FileProblem
+from schemactl.files.transactions import ADVICE, KindedFileProblem, ProblemKind
 from schemactl.lint.findings import Finding, Rule, Severity
 
 
@@ -109,13 +113,6 @@ LAYOUT_RULES: tuple[tuple[re.Pattern[str], Rule], ...] = tuple(
                   "move it to the top of the file"),
         ),
         (
-            r"transaction control statement",
-            _rule("transaction-control", "BEGIN, COMMIT or ROLLBACK in a migration",
-                  "schemactl runs each file in its own transaction with its ledger row; a "
-                  "COMMIT inside would break that", "remove it; use '-- schemactl:no-transaction' "
-                  "to run statements one by one"),
-        ),
-        (
             r"COPY \.\.\. FROM STDIN or TO STDOUT",
             _rule("client-copy", "COPY ... FROM STDIN or TO STDOUT in a migration",
                   "its data would travel with the client, as psql's inline data does; schemactl "
@@ -124,6 +121,11 @@ LAYOUT_RULES: tuple[tuple[re.Pattern[str], Rule], ...] = tuple(
         ),
     )
 )  # fmt: skip
+
+BY_KIND: dict[ProblemKind, Rule] = {
+    kind: _rule(kind.value, advice.summary, advice.why, advice.instead)
+    for kind, advice in ADVICE.items()
+}
 
 INVALID_FILE = _rule(
     "invalid-file",
@@ -136,11 +138,14 @@ _VERSION = re.compile(r"^([0-9]+)_")
 
 def layout_rules() -> list[Rule]:
     """Every layout rule, the fallback included."""
-    return [rule for _, rule in LAYOUT_RULES] + [INVALID_FILE]
+    return [rule for _, rule in LAYOUT_RULES] + list(BY_KIND.values()) + [INVALID_FILE]
 
 
 def classify(problem: FileProblem) -> Rule:
-    """The rule a problem falls under, ``invalid-file`` if none matches."""
+    """The rule of the problem's kind if it says one, else the rule whose phrase its message
+    has, else ``invalid-file``."""
+    if isinstance(problem, KindedFileProblem) and problem.kind is not None:
+        return BY_KIND[problem.kind]
     return next((rule for p, rule in LAYOUT_RULES if p.search(problem.message)), INVALID_FILE)
 
 

@@ -22,7 +22,6 @@ from schemactl.lint.words import (
     Words,
     object_name,
     words_of,
-    words_of_text,
 )
 
 
@@ -65,7 +64,12 @@ class Effect:
 
     def same_object(self, other: Effect) -> bool:
         """True if both effects are on one object (an unqualified name matches any schema)."""
-        if self.kind.family != other.kind.family or not self.name.same(other.name):
+        # Most pairs differ by name: that is the cheap test, asked first.
+        if self.name.name != other.name.name:
+            return False
+        if self.kind is not other.kind and self.kind.family != other.kind.family:
+            return False
+        if not self.name.same(other.name):
             return False
         if self.kind not in _SUB_OBJECTS:
             return True
@@ -345,7 +349,7 @@ def _block_effects(words: Words) -> Iterator[Effect]:
     """CREATE and DROP statements inside a DO block's code (references are not read)."""
     for text in words.body_texts():
         for statement in _block_statements(text):
-            inner = words_of_text(statement.text)
+            inner = words_of(statement)
             start = next((i for i in range(len(inner)) if inner.kw(i) in ("create", "drop")), None)
             if start is None:
                 continue

@@ -31,7 +31,7 @@ _RESERVED_WORDS = """
 RESERVED = frozenset(_RESERVED_WORDS.split())
 # Clause words that are not reserved but never start a name where the rules read one: an
 # IF [NOT] EXISTS in the wrong place.
-_CLAUSE_STARTS = (("if", "not"), ("if", "exists"))
+_CLAUSE_SECONDS = frozenset(("not", "exists"))  # after IF
 _DOLLAR_TAG = re.compile(r"^\$[^$]*\$")
 
 
@@ -134,7 +134,8 @@ class Words:
         word = self.kw(i)
         if not word:
             return False
-        return word in RESERVED or any(self.at(i, *clause) for clause in _CLAUSE_STARTS)
+        # Asked for every name read: the clauses spelled out rather than matched in turn.
+        return word in RESERVED or (word == "if" and self.kw(i + 1) in _CLAUSE_SECONDS)
 
     def name(self, i: int) -> tuple[ObjectName | None, int]:
         """``[schema.]name`` at ``i`` (a database prefix is ignored) and the index after it.
@@ -237,5 +238,32 @@ def words_of_text(text: str) -> Words:
 
 @functools.lru_cache(maxsize=8192)
 def words_of(statement: Statement) -> Words:
-    """The significant tokens of ``statement`` (cached: every rule reads the same statements)."""
-    return words_of_text(statement.text)
+    """The significant tokens of ``statement`` (cached: every rule reads the same statements),
+    from those its splitter kept where it has them."""
+    if statement.tokens is None:
+        return words_of_text(statement.text)
+    shared = _SHARED.get
+    items = []
+    for kind, text in statement.tokens:
+        word = shared(text)
+        if word is None or word.kind is not kind:
+            word = _shared_word(kind, text)
+        items.append(word)
+    return Words(tuple(items))
+
+
+# Words are immutable, and a migration set spells the same few hundred (keywords, names,
+# punctuation) over and over: one Word for each spelling instead of one per use. Long texts
+# (string literals, bodies) rarely repeat and are not kept.
+_SHARED: dict[str, Word] = {}
+_SHARED_TEXT = 64
+_SHARED_MAX = 1 << 16
+
+
+def _shared_word(kind: TokenKind, text: str) -> Word:
+    word = _word(kind, text)
+    if len(text) <= _SHARED_TEXT:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[text] = word
+    return word

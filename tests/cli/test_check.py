@@ -213,6 +213,33 @@ def test_a_directory_that_does_not_load_is_reported_as_findings(migration_dir, c
     assert report["findings"][0]["file"].endswith("0001_users.up.sql")
 
 
+def test_refused_statements_are_findings_with_rules_of_their_own(migration_dir):
+    directory = migration_dir(
+        {
+            "0001_users": USERS,
+            "0002_email_index": (
+                "CREATE INDEX CONCURRENTLY users_email ON users (email);\nSELECT 1;",
+                "\\set ON_ERROR_STOP on\nDROP INDEX users_email;",
+            ),
+        }
+    )
+
+    result = invoke(
+        ["check", "--lint-only", "--json", "--dir", directory], expect=ExitCode.CHECK_FAILED
+    )
+
+    findings = json_out(result)["findings"]
+    assert [(f["rule"], f["version"], f["line"]) for f in findings] == [
+        ("psql-meta-command", 2, 1),
+        ("needs-own-file", 2, 1),
+    ]
+    own_file = findings[1]
+    assert own_file["file"].endswith("0002_email_index.up.sql")
+    assert own_file["message"].startswith("CREATE INDEX CONCURRENTLY cannot run inside")
+    assert "move it into a migration of its own" in own_file["instead"]
+    assert "invalid-file" not in {f["rule"] for f in findings}
+
+
 def test_lint_only_needs_no_database(migration_dir):
     directory = migration_dir({"0001_users": USERS})
 

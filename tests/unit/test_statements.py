@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 
 from schemactl.files.statements import (
+    TokenKind,
     UnterminatedError,
+    _split_fast,
+    _split_tokens,
     changes_parsing,
     checksum,
     leading_comments,
     split_statements,
+    tokenize,
 )
 from schemactl.files.transactions import control
 
@@ -45,6 +49,37 @@ def texts(sql: str) -> list[str]:
 )  # fmt: skip
 def test_split_respects_every_construct_that_can_hide_a_semicolon(sql, expected):
     assert texts(sql) == expected
+
+
+HANDED_OVER = [
+    "CREATE TABLE \"Odd;Name\" (id int, note text DEFAULT 'a;b');\nSELECT 1",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$ SELECT 1; $fn$;\nDO $$ BEGIN END $$;",
+    "SELECT E'it''s', B'01', U&'x', $1, a$b, 1.5e3::numeric, x->>'k' /* c */ FROM t -- c\n;",
+    "CREATE FUNCTION g() RETURNS int BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; "
+    "END; SELECT 3",
+    "/* a /* nested */ b */ SELECT 1; \\set x 1\nSELECT E'\\n'",
+]
+
+
+@pytest.mark.parametrize("sql", HANDED_OVER)
+def test_each_statement_keeps_the_tokens_it_was_split_from(sql):
+    # The lint reads these instead of lexing the statement again: they must be what lexing it
+    # again gives.
+    for statement in split_statements(sql):
+        again = tuple(
+            (t.kind, t.text)
+            for t in tokenize(statement.text)
+            if t.kind not in (TokenKind.SPACE, TokenKind.COMMENT)
+        )
+        assert statement.tokens == again
+
+
+@pytest.mark.parametrize("sql", HANDED_OVER[:3])
+def test_quoted_names_and_dollar_bodies_take_the_fast_path_to_the_same_statements(sql):
+    fast = _split_fast(sql)
+
+    assert fast is not None
+    assert [(s, s.tokens) for s in fast] == [(s, s.tokens) for s in _split_tokens(sql)]
 
 
 def test_do_block_with_plpgsql_body_is_one_statement():

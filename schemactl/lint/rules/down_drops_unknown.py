@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
-from schemactl.files.migrations import Migration, Script
+from schemactl.files.migrations import Migration
 from schemactl.lint.columns import SERIAL_TYPES
-from schemactl.lint.context import LintContext, Located
+from schemactl.lint.context import LintContext
 from schemactl.lint.findings import Finding, Rule, Severity
 from schemactl.lint.heads import RELATIONS, Kind
 from schemactl.lint.objects import Change, Effect, creates_unnamed_index
 from schemactl.lint.reversal import among, made_by
-from schemactl.lint.words import words_of
 
 RULE = Rule(
     id="down-drops-unknown",
@@ -34,6 +34,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     a serial or identity column. A table the up only renamed is not one it creates: its
     columns were there before.
     """
+    with_sequences = _adding_sequences(ctx)
     for migration in ctx.migrations.migrations:
         if migration.down is None:
             continue
@@ -41,9 +42,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         # What the down leaves in place at its end is not lost: it makes it again.
         own = made_by(migration.down)
         tables = [m for m in made if m.kind in RELATIONS and m.change is Change.CREATE]
-        implicit = _implicit_kinds(ctx, migration.up)
-        for statement in migration.down.statements:
-            at = Located(migration, migration.down, statement)
+        implicit = _implicit_kinds(ctx, migration, with_sequences)
+        for at in ctx.located(migration, migration.down):
             for effect in at.effects:
                 if effect.change is Change.DROP and not _accounted(
                     effect, [*made, *own], tables, implicit
@@ -77,14 +77,22 @@ def _accounted(
     return parent is not None and any(t.name.same(parent) for t in tables)
 
 
-def _implicit_kinds(ctx: LintContext, up: Script) -> set[Kind]:
+def _adding_sequences(ctx: LintContext) -> set[Path]:
+    """The up files that add a serial or identity column (read once for every migration)."""
+    return {
+        at.script.path
+        for at, _, column in ctx.column_definitions()
+        if column.base_type in SERIAL_TYPES or column.identity
+    }
+
+
+def _implicit_kinds(ctx: LintContext, migration: Migration, with_sequences: set[Path]) -> set[Kind]:
     """Kinds the up may create under names PostgreSQL makes up."""
     kinds: set[Kind] = set()
-    if any(creates_unnamed_index(words_of(s)) for s in up.statements):
+    if any(creates_unnamed_index(at.words) for at in ctx.located(migration, migration.up)):
         kinds.add(Kind.INDEX)
-    for at, _, column in ctx.column_definitions():
-        if at.script is up and (column.base_type in SERIAL_TYPES or column.identity):
-            kinds.add(Kind.SEQUENCE)
+    if migration.up.path in with_sequences:
+        kinds.add(Kind.SEQUENCE)
     return kinds
 
 

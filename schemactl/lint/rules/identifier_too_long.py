@@ -17,6 +17,8 @@ RULE = Rule(
 )
 
 _MAX_BYTES = 63
+# A character takes at most 4 bytes in UTF-8: a name this short fits without encoding it.
+_NEVER_TOO_LONG = _MAX_BYTES // 4
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -24,8 +26,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for at in ctx.statements():
         seen: set[str] = set()
         for word in at.words.items:
+            if len(word.value) <= _NEVER_TOO_LONG or not word.is_ident:
+                continue
             size = len(word.value.encode("utf-8"))
-            if not word.is_ident or size <= _MAX_BYTES or word.value in seen:
+            if size <= _MAX_BYTES or word.value in seen:
                 continue
             seen.add(word.value)
             yield at.finding(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from schemactl.files.statements import TokenKind
@@ -53,6 +54,13 @@ _TYPES = {
     "ivfflat": "vector",
 }
 _BY_FUNCTION = {name: extension for extension, names in _FUNCTIONS.items() for name in names}
+# A statement whose normalized text has none of these at the start of a word (words are
+# lower-cased there, and follow a space) uses no extension: most statements, read no further.
+_MAY_USE = re.compile(
+    "(?:^| )(?:"
+    + "|".join(re.escape(n) for n in sorted({*_BY_FUNCTION, *_TYPES, *_FUNCTION_PREFIXES}))
+    + ")"
+)
 
 
 def uses(words: Words) -> Iterator[tuple[str, str]]:
@@ -84,6 +92,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     created = _creations(ctx)
     own = set(ctx.created_routines) | ctx.created_types
     for at in ctx.up_statements():
+        if not _MAY_USE.search(at.statement.normalized):
+            continue
         if at.words.kw(1) == "extension" or at.words.at(0, "comment", "on", "extension"):
             continue
         reported: set[str] = set()

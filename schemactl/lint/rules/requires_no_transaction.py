@@ -40,10 +40,11 @@ def non_transactional(words: Words) -> str | None:
 def check(ctx: LintContext) -> Iterator[Finding]:
     """Each CLUSTER or REINDEX TABLE|INDEX of a partitioned table, created by an earlier
     statement of the set, in a file that runs in a transaction, up or down."""
+    if not any(_may_rebuild(at) for at in ctx.statements()):
+        return  # most sets: no CLUSTER or REINDEX at all, so no table to follow
     partitioned = _Partitioned()
     for migration, script in ctx.scripts():
-        for statement in script.statements:
-            at = Located(migration, script, statement)
+        for at in ctx.located(migration, script):
             partitioned.read(at.words)
             target = _rebuilt(at.words)
             if target is None or script.no_transaction or not partitioned.has(target):
@@ -54,6 +55,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 f"{verb} of the partitioned {target} cannot run inside a transaction block, "
                 f"and {script.path.name} runs in one",
             )
+
+
+def _may_rebuild(at: Located) -> bool:
+    return at.statement.normalized.startswith(("cluster", "reindex"))
 
 
 class _Partitioned:

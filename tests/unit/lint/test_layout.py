@@ -8,6 +8,14 @@ import pytest
 
 from schemactl.errors import FileProblem, MigrationFileError
 from schemactl.files.migrations import load_directory
+from schemactl.files.transactions import (
+    ADVICE,
+    NO_TRANSACTION,
+    OWN_MIGRATION,
+    PSQL_WHY,
+    KindedFileProblem,
+    ProblemKind,
+)
 from schemactl.lint import RULES, Severity, layout_findings
 
 
@@ -49,6 +57,16 @@ CASES: list[tuple[str, dict[str, str | bytes]]] = [
                              "0002_b.down.sql": "SELECT 1;"}),
     ("client-copy", {**OK, "0002_b.up.sql": "CREATE TABLE t (x int);\nCOPY t FROM STDIN;",
                      "0002_b.down.sql": "COPY (SELECT 1) TO stdout;"}),
+    ("transaction-control", {**OK, "0002_b.up.sql": "-- schemactl:no-transaction\n"
+                                                    "SELECT 1;\nROLLBACK;",
+                             "0002_b.down.sql": "SELECT 1;"}),
+    ("needs-own-file", {**OK, "0002_b.up.sql": "CREATE TABLE t (x int);\n"
+                                               "CREATE INDEX CONCURRENTLY i ON t (x);",
+                        "0002_b.down.sql": "DROP TABLE t;"}),
+    ("needs-own-file", {**OK, "0002_b.up.sql": "BEGIN;\nVACUUM;\nCOMMIT;",
+                        "0002_b.down.sql": "SELECT 1;"}),
+    ("psql-meta-command", {**OK, "0002_b.up.sql": "\\set ON_ERROR_STOP on\nSELECT 1;",
+                           "0002_b.down.sql": "SELECT 1;\n\\connect other\nSELECT 2;"}),
 ]  # fmt: skip
 
 
@@ -107,3 +125,49 @@ def test_findings_are_sorted(tmp_path):
         (1, "transaction-control"),
         (2, "missing-down"),
     ]
+
+
+def test_a_refused_statement_is_classified_by_its_kind_not_its_sentence(tmp_path):
+    problems = [
+        KindedFileProblem(tmp_path / "0003_c.up.sql", "reworded entirely", 4, kind)
+        for kind in ProblemKind
+    ]
+
+    findings = layout_findings(problems)
+
+    assert sorted(f.rule for f in findings) == sorted(kind.value for kind in ProblemKind)
+    assert {(f.line, f.version, f.message) for f in findings} == {(4, 3, "reworded entirely")}
+
+
+@pytest.mark.parametrize("kind", list(ProblemKind), ids=str)
+def test_each_refusal_rule_gives_the_files_stage_advice(kind):
+    rule = RULES[kind.value]
+
+    assert rule.severity is Severity.ERROR
+    assert (rule.summary, rule.why, rule.instead) == (
+        ADVICE[kind].summary,
+        ADVICE[kind].why,
+        ADVICE[kind].instead,
+    )
+
+
+def test_transaction_control_advice_no_longer_sends_the_file_to_no_transaction():
+    # A no-transaction file refuses transaction control too: that was no way out.
+    instead = RULES["transaction-control"].instead
+
+    assert "no-transaction" not in instead
+    assert "first and last statements" in instead and "split the file" in instead
+
+
+def test_the_problem_and_its_rule_give_the_same_way_out(tmp_path):
+    directory = write(tmp_path / "m", {**OK, "0002_b.up.sql": "CREATE TABLE t (x int);\n"
+                                                              "VACUUM t;\n\\set x 1\n",
+                                       "0002_b.down.sql": "DROP TABLE t;"})  # fmt: skip
+
+    by_rule = {f.rule: f for f in layout_findings(problems_of(directory))}
+
+    own_file, psql = by_rule["needs-own-file"], by_rule["psql-meta-command"]
+    assert (own_file.line, psql.line) == (2, 3)
+    assert OWN_MIGRATION in own_file.message and OWN_MIGRATION in own_file.instead
+    assert NO_TRANSACTION in own_file.message and NO_TRANSACTION in own_file.instead
+    assert PSQL_WHY in psql.message and psql.why == PSQL_WHY
