@@ -251,3 +251,33 @@ def test_a_built_in_object_changed_under_the_schema_is_seen(migration_dir, datab
         report = run_check(directory, database_url, expect=ExitCode.CHECK_FAILED)
 
         assert ("down-not-exact", 3) in rules(report), case
+
+
+def test_temporary_objects_an_up_made_do_not_reach_its_second_up(migration_dir, database_url):
+    # A backfill keeps its scratch list in a temporary table and a pg_temp function, as real
+    # histories do; up gives each migration a new session, so the second up of the round
+    # trip must not find them.
+    directory = migration_dir(
+        {
+            "0001_t": ("CREATE TABLE t (id int, v int);", "DROP TABLE t;"),
+            "0002_backfill": (
+                """
+                CREATE FUNCTION pg_temp.fill() RETURNS void LANGUAGE sql
+                    AS 'UPDATE t SET v = 0 WHERE v IS NULL';
+                DO $$ BEGIN
+                    CREATE TEMP TABLE nulls AS SELECT id FROM t WHERE v IS NULL;
+                    UPDATE t SET v = 0 WHERE id IN (SELECT id FROM nulls);
+                END $$;
+                SELECT pg_temp.fill();
+                """,
+                "-- nothing to undo: the backfill's values stay",
+            ),
+            "0003_u": ("CREATE TABLE u (id int);", "DROP TABLE u;"),
+        }
+    )
+
+    report = run_check(directory, database_url)
+
+    assert rules(report) == set()
+    invoke(["up", "--dir", directory, "--database-url", database_url])
+    invoke(["down", "--all", "--yes", "--dir", directory, "--database-url", database_url])
