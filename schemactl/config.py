@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "scratch_url": None,
     "lint_disable": None,
     "idempotent": False,
+    "max_replica_lag": None,
 }
 
 ENV_NAMES = {
@@ -39,10 +40,15 @@ ENV_NAMES = {
     "scratch_url": "SCHEMACTL_SCRATCH_URL",
     "lint_disable": "SCHEMACTL_LINT_DISABLE",
     "idempotent": "SCHEMACTL_IDEMPOTENT",
+    "max_replica_lag": "SCHEMACTL_MAX_REPLICA_LAG",
 }
 
 _TEXT_SETTINGS = frozenset({"database_url", "dir", "ledger_table", "scratch_url", "lint_disable"})
 _DURATION = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*(us|ms|s|min|h|d)?\s*$")
+# A duration schemactl itself waits on: its unit is required, since PostgreSQL reads a bare
+# number as milliseconds and a reader of "5" as seconds.
+_SECONDS = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(us|ms|s|min|h|d)\s*$")
+_UNIT_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class Settings:
     scratch_url: str | None
     lint_disable: frozenset[str] = frozenset()
     idempotent: bool = False
+    # --max-replica-lag, in seconds; None: standbys are not looked at.
+    max_replica_lag: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -97,6 +105,7 @@ def resolve(
         scratch_url=values["scratch_url"],
         lint_disable=_rule_ids(values["lint_disable"]),
         idempotent=_flag(values["idempotent"], "idempotent", sources["idempotent"]),
+        max_replica_lag=_seconds(values["max_replica_lag"], "max_replica_lag", sources),
         sources=sources,
     )
 
@@ -170,6 +179,19 @@ def _duration(value: Any, name: str, sources: Mapping[str, str]) -> str | None:
             hint="use a PostgreSQL duration such as 500ms, 5s or 1min (a bare number is ms)",
         )
     return text.strip()
+
+
+def _seconds(value: Any, name: str, sources: Mapping[str, str]) -> float | None:
+    """A duration with its unit (``500ms``, ``5s``, ``1min``), in seconds."""
+    if value is None:
+        return None
+    found = _SECONDS.match(str(value))
+    if found is None:
+        raise ConfigError(
+            f"invalid {name} {value!r} (from {sources[name]})",
+            hint="give a duration with its unit, such as 500ms, 5s or 1min",
+        )
+    return float(found.group(1)) * _UNIT_SECONDS[found.group(2)]
 
 
 def _rule_ids(value: Any) -> frozenset[str]:

@@ -20,6 +20,8 @@ class ExitCode(enum.IntEnum):
     ENVIRONMENT = 3
     MIGRATION_FAILED = 4
     REFUSED = 5
+    # A fleet run (--targets) where some targets did not succeed, not all failing alike.
+    SOME_TARGETS_FAILED = 6
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -197,3 +199,46 @@ class ImportRefusedError(MigrationFileError):
         count = len(problems)
         self.message = f"cannot import {source}: {count} {'problem' if count == 1 else 'problems'}"
         self.args = (self.message,)
+
+
+class TargetsError(ConfigError):
+    """A fleet's list of targets (``--targets FILE`` or ``--targets-from``) cannot be used;
+    nothing was touched."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        line: int | None = None,
+        detail: str | None = None,
+        hint: str | None = None,
+    ):
+        where = f"{path}:{line}: " if path is not None and line else f"{path}: " if path else ""
+        super().__init__(where + message, detail=detail, hint=hint)
+        self.path = path
+        self.line = line
+
+    def location(self) -> tuple[Path | None, int | None]:
+        return self.path, self.line
+
+
+class GuardTimeoutError(SchemactlError):
+    """``up --guard`` waited longer than --wait for sessions holding locks a migration would
+    queue behind; that migration was not started."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class ReplicaLagTimeoutError(SchemactlError):
+    """``--max-replica-lag``: a standby still lagged more than the limit after --wait; the
+    next migration was not started."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class ReplicaLagUnreadableError(SchemactlError):
+    """``--max-replica-lag``: the standbys' lag cannot be read (the role may not see it,
+    or the view cannot be read); no migration was started."""
+
+    exit_code = ExitCode.ENVIRONMENT

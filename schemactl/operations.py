@@ -8,6 +8,7 @@ still have the bytes they had when they were applied (those need no second readi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from schemactl.run.plan import (
 if TYPE_CHECKING:
     # The runner is imported when there is something to run: a no-op run never needs it.
     from schemactl.run.runner import Event, StepResult
+    from schemactl.run.watch import Watcher
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Hooks:
     """Callbacks through which a run reports progress; rendering stays out of the library."""
 
     on_event: Callable[[Event], None] = lambda event: None
+    # The plan about to run (not for a dry run or one with nothing to do).
+    on_plan: Callable[[Plan], None] = lambda plan: None
     on_lock_wait: LockWaitCallback = lambda holder: None
     # A migration an earlier run sent is still running (its client was killed).
     on_migration_wait: LockWaitCallback = lambda holder: None
@@ -69,15 +73,18 @@ def up(
     last: LastSent | None = None,
     overrides: Overrides = Overrides(),
     new_ledger: bool = False,
+    guard: bool = False,
     hooks: Hooks = Hooks(),
 ) -> RunResult:
-    """Apply pending migrations in order (see ``plan_up`` for what refuses)."""
+    """Apply pending migrations in order (see ``plan_up`` for what refuses). ``guard``: before
+    a migration that takes a blocking lock on an existing table, wait up to ``settings.wait``
+    for the sessions it would queue behind (``run/guard.py``)."""
     migrations = load_directory(settings.dir, defer=True)
 
     def make_plan(statuses: list[VersionStatus]) -> Plan:
         return plan_up(statuses, to=to, overrides=overrides, resume=resume, last=last)
 
-    return _run(settings, migrations, make_plan, "up", dry_run, hooks, new_ledger)
+    return _run(settings, migrations, make_plan, "up", dry_run, hooks, new_ledger, guard)
 
 
 def down(
@@ -109,6 +116,7 @@ def _run(
     dry_run: bool,
     hooks: Hooks,
     new_ledger: bool,
+    guard: bool = False,
 ) -> RunResult:
     if dry_run:
         table = LedgerTable.parse(settings.ledger_table)
@@ -127,12 +135,16 @@ def _run(
         plan = make_plan(statuses)
         results = []
         if plan.steps:
+            from schemactl.run.replicas import for_run
             from schemactl.run.runner import Runner
+
+            hooks.on_plan(plan)
 
             session = _migration_settings(conn, settings)
             from schemactl.run.session import WorkSession
 
             work = WorkSession(settings.database_url, session, purpose)
+            watcher = _watcher(settings, purpose, hooks)
             try:
                 runner = Runner(
                     conn,
@@ -141,11 +153,30 @@ def _run(
                     retries=settings.retries,
                     ledger_wait_ms=control.ledger_wait_ms(settings),
                     on_event=hooks.on_event,
+                    watcher=watcher,
+                    guard_wait=settings.wait if guard else None,
+                    replicas=for_run(conn, settings.max_replica_lag, settings.wait),
                 )
                 results = runner.run(plan)
             finally:
+                if watcher is not None:
+                    watcher.close()
                 work.close()
     return RunResult(plan, tuple(results), dry_run=False)
+
+
+# Set only by the benchmark that measures what watching costs (bench/watcher.py).
+NO_WATCH_ENV = "SCHEMACTL_BENCH_NO_WATCH"
+
+
+def _watcher(settings: Settings, purpose: str, hooks: Hooks) -> Watcher | None:
+    """The watcher of the run's long migrations (``run/watch.py``)."""
+    if os.environ.get(NO_WATCH_ENV):
+        return None
+    from schemactl.run.watch import Watcher, threshold_seconds
+
+    threshold = threshold_seconds(settings.lock_timeout, settings.statement_timeout)
+    return Watcher(settings.database_url, purpose, threshold=threshold, on_event=hooks.on_event)
 
 
 def _migration_settings(conn: psycopg.Connection, settings: Settings) -> dict[str, str]:

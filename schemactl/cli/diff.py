@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from schemactl.cli import options as o
+
+if TYPE_CHECKING:
+    from schemactl.config import Settings
+    from schemactl.fleet.flags import FleetFlags
 
 
 def diff(
@@ -43,6 +47,10 @@ def diff(
     json: o.Json = False,
     quiet: o.Quiet = False,
     debug: o.Debug = False,
+    targets: o.Targets = None,
+    targets_from: o.TargetsFrom = None,
+    targets_query: o.TargetsQuery = None,
+    parallel: o.Parallel = None,
 ) -> None:
     """Compare the live schema with the one the migration files produce (exit 1 if they differ)."""
     from schemactl import config
@@ -53,6 +61,10 @@ def diff(
     from schemactl.schema import compare
 
     settings = config.resolve(o.scratch_flags(database_url, dir, ledger_table, scratch_url))
+    fleet = o.fleet_flags(targets, targets_from, targets_query, parallel)
+    if fleet is not None:
+        _fleet_diff(settings, fleet, from_, to, scratch, sql, json, quiet)
+        return
     live = compare.Source("database", settings.database_url or "")
     source_from = compare.parse_source(from_, default=live)
     source_to = compare.parse_source(to, default=compare.Source("files", ""))
@@ -83,4 +95,50 @@ def diff(
             terminal.data()
             terminal.data(render_diff.suggestions_text(result.suggestions))
     if not result.identical:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def _fleet_diff(
+    settings: Settings,
+    flags: FleetFlags,
+    from_: str | None,
+    to: str | None,
+    scratch: str,
+    sql: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Every target against the files; exit 1 if any differs."""
+    from schemactl.errors import ExitCode, UsageError
+    from schemactl.fleet import flags as fleet_flags
+    from schemactl.fleet.compare import fleet_diff
+    from schemactl.render import fleet as render_fleet
+    from schemactl.render import json as render_json
+    from schemactl.render.terminal import Terminal
+
+    if from_ is not None:
+        raise UsageError("--from and --targets cannot be combined: each target is the live side")
+    if to is not None and not to.isdigit():
+        raise UsageError(
+            "with --targets, --to takes a migration version only",
+            hint="leave it out to compare each target with the files its ledger records",
+        )
+    fleet_flags.check(flags, settings, rollout=False)
+    fleet = fleet_flags.load(flags)
+    terminal = Terminal(quiet=quiet)
+    terminal.progress(f"comparing {len(fleet.targets)} targets with the migration files")
+    result = fleet_diff(
+        settings,
+        fleet,
+        to=int(to) if to is not None else None,
+        scratch_mode=scratch,
+        parallel=fleet_flags.policy(flags).parallel,
+    )
+    if as_json:
+        terminal.data(render_json.dumps(render_fleet.diff_json(result, sql)))
+    else:
+        render_fleet.diff_table(terminal, result)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+    if any(r.value is not None and not r.value.identical for r in result.results):
         raise typer.Exit(int(ExitCode.CHECK_FAILED))

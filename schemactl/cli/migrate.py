@@ -11,7 +11,12 @@ import typer
 from schemactl.cli import options as o
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from schemactl.config import Settings
+    from schemactl.fleet.flags import FleetFlags
     from schemactl.operations import Hooks, RunResult
+    from schemactl.render.progress import RunDisplay
     from schemactl.render.terminal import Terminal
 
 
@@ -51,6 +56,15 @@ def up(
             rich_help_panel=o.RUN,
         ),
     ] = False,
+    guard: Annotated[
+        bool,
+        typer.Option(
+            "--guard",
+            help="Before a migration that takes a blocking lock on an existing table, wait (up "
+            "to --wait) for sessions holding locks it would queue behind, naming them.",
+            rich_help_panel=o.RUN,
+        ),
+    ] = False,
     allow_out_of_order: Annotated[
         bool,
         typer.Option(
@@ -68,9 +82,17 @@ def up(
     lock_timeout: o.LockTimeout = None,
     statement_timeout: o.StatementTimeout = None,
     retries: o.Retries = None,
+    max_replica_lag: o.MaxReplicaLag = None,
     json: o.Json = False,
     quiet: o.Quiet = False,
     debug: o.Debug = False,
+    targets: o.Targets = None,
+    targets_from: o.TargetsFrom = None,
+    targets_query: o.TargetsQuery = None,
+    parallel: o.Parallel = None,
+    canary: o.Canary = None,
+    on_failure: o.OnFailure = None,
+    stages: o.Stages = None,
 ) -> None:
     """Apply pending migrations in order, each in one transaction with its ledger row."""
     from schemactl import config, operations
@@ -84,19 +106,42 @@ def up(
         o.connection_flags(
             database_url, dir, ledger_table, wait, lock_timeout, statement_timeout, retries
         )
+        | {"max_replica_lag": max_replica_lag}
     )
     overrides = Overrides(allow_modified, allow_missing, allow_out_of_order)
-    terminal, hooks = _output(quiet)
-    result = operations.up(
-        settings,
-        to=to,
-        dry_run=dry_run,
-        resume=resume,
-        last=last,
-        overrides=overrides,
-        new_ledger=new_ledger,
-        hooks=hooks,
+    fleet = o.fleet_flags(
+        targets, targets_from, targets_query, parallel, canary, on_failure, stages
     )
+    if fleet is not None:
+
+        def up_one(target: "Settings", hooks: "Hooks") -> "RunResult":
+            return operations.up(
+                target,
+                to=to,
+                dry_run=dry_run,
+                resume=resume,
+                last=last,
+                overrides=overrides,
+                new_ledger=new_ledger,
+                guard=guard,
+                hooks=hooks,
+            )
+
+        _fleet(settings, fleet, up_one, "up", dry_run, json, quiet)
+        return
+    terminal, hooks, display = _output(quiet, json)
+    with display:
+        result = operations.up(
+            settings,
+            to=to,
+            dry_run=dry_run,
+            resume=resume,
+            last=last,
+            overrides=overrides,
+            new_ledger=new_ledger,
+            guard=guard,
+            hooks=hooks,
+        )
     _report(terminal, result, json)
 
 
@@ -125,9 +170,17 @@ def down(
     lock_timeout: o.LockTimeout = None,
     statement_timeout: o.StatementTimeout = None,
     retries: o.Retries = None,
+    max_replica_lag: o.MaxReplicaLag = None,
     json: o.Json = False,
     quiet: o.Quiet = False,
     debug: o.Debug = False,
+    targets: o.Targets = None,
+    targets_from: o.TargetsFrom = None,
+    targets_query: o.TargetsQuery = None,
+    parallel: o.Parallel = None,
+    canary: o.Canary = None,
+    on_failure: o.OnFailure = None,
+    stages: o.Stages = None,
 ) -> None:
     """Roll back the newest migration, the newest N, down to a version, or all."""
     from schemactl import config, operations
@@ -140,20 +193,45 @@ def down(
         o.connection_flags(
             database_url, dir, ledger_table, wait, lock_timeout, statement_timeout, retries
         )
+        | {"max_replica_lag": max_replica_lag}
+    )
+    fleet = o.fleet_flags(
+        targets, targets_from, targets_query, parallel, canary, on_failure, stages
     )
     if all_ and not dry_run and not yes:
+        if fleet is not None:
+            raise UsageError(
+                "down --all on a fleet needs --yes",
+                hint="every target loses every migration: say so with --yes",
+            )
         _confirm_all(settings.dir)
-    terminal, hooks = _output(quiet)
     overrides = Overrides(allow_modified=allow_modified, allow_missing=allow_missing)
-    result = operations.down(
-        settings,
-        count=count,
-        to=to,
-        everything=all_,
-        dry_run=dry_run,
-        overrides=overrides,
-        hooks=hooks,
-    )
+    if fleet is not None:
+
+        def down_one(target: "Settings", hooks: "Hooks") -> "RunResult":
+            return operations.down(
+                target,
+                count=count,
+                to=to,
+                everything=all_,
+                dry_run=dry_run,
+                overrides=overrides,
+                hooks=hooks,
+            )
+
+        _fleet(settings, fleet, down_one, "down", dry_run, json, quiet)
+        return
+    terminal, hooks, display = _output(quiet, json)
+    with display:
+        result = operations.down(
+            settings,
+            count=count,
+            to=to,
+            everything=all_,
+            dry_run=dry_run,
+            overrides=overrides,
+            hooks=hooks,
+        )
     _report(terminal, result, json)
 
 
@@ -169,18 +247,22 @@ def _confirm_all(directory: object) -> None:
         raise typer.Exit(0)
 
 
-def _output(quiet: bool) -> tuple["Terminal", "Hooks"]:
+def _output(quiet: bool, as_json: bool) -> tuple["Terminal", "Hooks", "RunDisplay"]:
     from schemactl.operations import Hooks
     from schemactl.render import human
+    from schemactl.render.progress import RunDisplay
+    from schemactl.render.replicas import ReplicaNews
     from schemactl.render.terminal import Terminal
 
     terminal = Terminal(quiet=quiet)
+    display = RunDisplay(terminal, human.RunProgress(terminal), as_json=as_json)
     hooks = Hooks(
-        on_event=human.RunProgress(terminal),
+        on_event=ReplicaNews(terminal, display, as_json=as_json),
+        on_plan=display.planned,
         on_lock_wait=lambda holder: human.lock_wait(terminal, holder),
         on_migration_wait=lambda holder: human.migration_wait(terminal, holder),
     )
-    return terminal, hooks
+    return terminal, hooks, display
 
 
 def _report(terminal: "Terminal", result: "RunResult", as_json: bool) -> None:
@@ -192,3 +274,44 @@ def _report(terminal: "Terminal", result: "RunResult", as_json: bool) -> None:
     elif result.dry_run:
         human.plan_sql(terminal, result.plan)
     human.run_summary(terminal, result)
+
+
+def _fleet(
+    settings: "Settings",
+    flags: "FleetFlags",
+    run_one: "Callable[[Settings, Hooks], RunResult]",
+    direction: str,
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """``up``/``down`` on every target of a fleet, then one summary and one exit code."""
+    from schemactl.fleet import flags as fleet_flags
+    from schemactl.fleet.rollout import TargetProgress, for_target, roll_out
+    from schemactl.fleet.targets import Target
+    from schemactl.operations import Hooks
+    from schemactl.render import fleet as render_fleet
+    from schemactl.render import json as render_json
+    from schemactl.render.terminal import Terminal
+
+    fleet_flags.check(flags, settings)
+    fleet = fleet_flags.load(flags)
+    policy = fleet_flags.policy(flags)
+    verb = "applied" if direction == "up" else "rolled back"
+    terminal = Terminal(quiet=quiet)
+    progress = render_fleet.FleetProgress(terminal, render_fleet.run_line(verb))
+
+    def run_target(target: Target, reported: TargetProgress) -> "RunResult":
+        hooks = Hooks(
+            on_event=reported.on_event,
+            on_lock_wait=lambda holder: progress.lock_wait(target, holder),
+        )
+        return run_one(for_target(settings, target), hooks)
+
+    result = roll_out(fleet, run_target, policy, on_end=progress)
+    if as_json:
+        terminal.data(render_json.dumps(render_fleet.run_json(result, direction, dry_run)))
+    else:
+        render_fleet.run_table(terminal, result, verb)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)

@@ -8,9 +8,12 @@ from a default.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from schemactl.fleet.flags import FleetFlags
 
 CONNECTION = "Connection and ledger"
 RUN = "Run safety"
@@ -83,6 +86,16 @@ Retries = Annotated[
     typer.Option(
         "--retries",
         help="Retry a transactional migration that failed on a lock timeout (55P03) up to N times.",
+        show_default=False,
+        rich_help_panel=RUN,
+    ),
+]
+MaxReplicaLag = Annotated[
+    str | None,
+    typer.Option(
+        "--max-replica-lag",
+        help="Before each migration, wait (up to --wait) while a standby of the database "
+        "replays more than this far behind it (e.g. 5s), naming it.",
         show_default=False,
         rich_help_panel=RUN,
     ),
@@ -161,3 +174,90 @@ def scratch_flags(
 ) -> dict[str, Any]:
     """The flags config resolution needs for commands that build a scratch schema."""
     return {**connection_flags(database_url, dir, ledger_table), "scratch_url": scratch_url}
+
+
+FLEET = "Fleet (many databases)"
+Targets = Annotated[
+    Path | None,
+    typer.Option(
+        "--targets",
+        help="A TOML file of named databases ([targets.NAME] with url or url_env, and group): "
+        "run on each of them instead of one database.",
+        show_default=False,
+        rich_help_panel=FLEET,
+    ),
+]
+TargetsFrom = Annotated[
+    str | None,
+    typer.Option(
+        "--targets-from",
+        help="A database holding the list of targets (read only, with --targets-query).",
+        show_default=False,
+        rich_help_panel=FLEET,
+    ),
+]
+TargetsQuery = Annotated[
+    str | None,
+    typer.Option(
+        "--targets-query",
+        help='The query listing the targets: columns name, url and (optionally) "group".',
+        show_default=False,
+        rich_help_panel=FLEET,
+    ),
+]
+Parallel = Annotated[
+    int | None,
+    typer.Option(
+        "--parallel",
+        help="How many targets to run at once. Default: 1.",
+        show_default=False,
+        rich_help_panel=FLEET,
+    ),
+]
+Canary = Annotated[
+    int | None,
+    typer.Option(
+        "--canary",
+        help="Run the first N targets first, by themselves; if one fails, start no other.",
+        show_default=False,
+        rich_help_panel=FLEET,
+    ),
+]
+OnFailure = Annotated[
+    str | None,
+    typer.Option(
+        "--on-failure",
+        help="stop (default): start no new target after a failure; continue: run every target.",
+        show_default=False,
+        rich_help_panel=FLEET,
+    ),
+]
+Stages = Annotated[
+    str | None,
+    typer.Option(
+        "--stages",
+        help="Roll out group by group (GROUP,GROUP,...; '*' for every other target), each "
+        "stage ending before the next starts.",
+        show_default=False,
+        rich_help_panel=FLEET,
+    ),
+]
+
+
+def fleet_flags(
+    targets: Path | None,
+    targets_from: str | None,
+    targets_query: str | None,
+    parallel: int | None,
+    canary: int | None = None,
+    on_failure: str | None = None,
+    stages: str | None = None,
+) -> FleetFlags | None:
+    """The fleet options as ``schemactl.fleet.flags.FleetFlags``, or None when none was given
+    (the single-database path then imports nothing of the fleet)."""
+    given = (targets, targets_from, targets_query, parallel, canary, on_failure, stages)
+    if all(value is None for value in given):
+        return None
+    from schemactl.fleet.flags import FleetFlags
+
+    return FleetFlags(*given)

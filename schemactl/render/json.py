@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     # Only named in annotations: a failing command that prints its error as JSON may never
     # have loaded them (a bad option value stops before the command runs).
     from schemactl.operations import RunResult, StatusReport
+    from schemactl.run.guard import GuardCleared, GuardWaiting
     from schemactl.run.plan import VersionStatus
+    from schemactl.run.watch import Observation
 
 
 def dumps(value: Any) -> str:
@@ -104,6 +106,69 @@ def run(result: RunResult) -> dict[str, Any]:
             for r in result.results
         ],
     }
+
+
+def dumps_line(value: Any) -> str:
+    """One JSON document on one line (a line of an event stream)."""
+    return json.dumps(value, separators=(", ", ": "), default=str)
+
+
+def observation(seen: Observation) -> dict[str, Any]:
+    """A ``--json`` run's event on stderr: what a slow migration's session is doing."""
+    return {
+        "event": "waiting" if seen.waiting else "running",
+        "version": seen.step.migration.version,
+        "name": seen.step.migration.name,
+        "pid": seen.pid,
+        "elapsed_seconds": round(seen.elapsed_seconds, 3),
+        "waiting_for": seen.waiting_for,
+        "wait_event": seen.wait_event,
+        "blockers": [
+            {
+                "pid": b.pid,
+                "application_name": b.application_name,
+                "user": b.user,
+                "client": b.client,
+                "state": b.state,
+                "state_seconds": _rounded(b.state_seconds),
+                "transaction_start": b.transaction_start.isoformat()
+                if b.transaction_start
+                else None,
+                "transaction_seconds": _rounded(b.transaction_seconds),
+                "query": b.query,
+            }
+            for b in seen.blockers
+        ],
+    }
+
+
+def guard_event(event: GuardWaiting | GuardCleared) -> dict[str, Any]:
+    """A ``--json`` run's event on stderr: ``up --guard`` waits for sessions, or stops."""
+    from schemactl.run.guard import GuardWaiting
+
+    step = {"version": event.step.migration.version, "name": event.step.migration.name}
+    if not isinstance(event, GuardWaiting):
+        return {"event": "guard_cleared", **step, "waited_seconds": round(event.waited_seconds, 3)}
+    holders = [
+        {
+            "pid": h.pid,
+            "application_name": h.application_name,
+            "user": h.user,
+            "client": h.client,
+            "state": h.state,
+            "transaction_start": h.transaction_start.isoformat() if h.transaction_start else None,
+            "transaction_seconds": _rounded(h.transaction_seconds),
+            "relation": h.relation,
+            "mode": h.mode,
+            "query": h.query,
+        }
+        for h in event.holders
+    ]
+    return {"event": "guard_waiting", **step, "holders": holders}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def error(

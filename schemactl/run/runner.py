@@ -32,13 +32,17 @@ from schemactl.errors import (
 from schemactl.files.migrations import Directive, Migration, Script
 from schemactl.files.redact import recorded_statements, redact_passwords
 from schemactl.files.statements import SEPARATOR, Statement, changes_parsing
-from schemactl.run import db, invalid_index, ledger, simple_query
+from schemactl.run import db, guard, invalid_index, ledger, simple_query
+from schemactl.run.guard import GuardCleared, GuardWaiting
 from schemactl.run.invalid_index import ConcurrentBuild, concurrent_build
 from schemactl.run.ledger import Entry, LedgerTable
 from schemactl.run.plan import Direction, Plan, Step
+from schemactl.run.replicas import NoStandby, ReplicaCaughtUp, ReplicaLag, ReplicaWaiting
 from schemactl.run.session import READ_BACK, RESET, WorkSession, changes_new_sessions
+from schemactl.run.watch import Observation, Watcher, seconds
 
 LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
 _DETACH = " detach partition "
 
 
@@ -101,6 +105,12 @@ Event = (
     | MigrationFailed
     | InvalidIndexDropped
     | OutcomeSettled
+    | Observation
+    | GuardWaiting
+    | GuardCleared
+    | ReplicaWaiting
+    | ReplicaCaughtUp
+    | NoStandby
 )
 
 
@@ -140,7 +150,13 @@ class Runner:
         backoff_seconds: float = 0.5,
         ledger_wait_ms: int = 30_000,
         on_event: Callable[[Event], None] = lambda event: None,
+        watcher: Watcher | None = None,
+        guard_wait: float | None = None,
+        replicas: ReplicaLag | None = None,
     ):
+        """``watcher``: watches each migration that runs long (its events go to the
+        watcher's own ``on_event``, as every other event then does); ``guard_wait``: with
+        ``up --guard``, how long to wait for sessions a migration would queue behind."""
         self.control = control
         self.work = work
         self.table = table
@@ -150,7 +166,11 @@ class Runner:
         # Held by each migration's transaction: a run whose client died leaves its migration
         # running on the server, and the next run waits for it (db.wait_for_migration).
         self._head = (f"SELECT pg_catalog.pg_advisory_xact_lock({db.migration_key(str(table))})",)
-        self.emit = on_event
+        self.watcher = watcher
+        self.emit = watcher.emit if watcher is not None else on_event
+        self.guard_wait = guard_wait
+        # --max-replica-lag: each migration waits for the standbys to be within the limit.
+        self.replicas = replicas
         # The next step's query is built while the server runs the current one.
         self._upcoming: Step | None = None
         self._prepared: tuple[Step, _OneQuery] | None = None
@@ -173,15 +193,26 @@ class Runner:
         attempt = 1
         while True:
             db.verify_lock(self.control)
+            if self.replicas is not None:
+                # Before the guard: the way it finds clear would age while standbys catch up.
+                self.replicas.wait(step, self.emit)
+            if self.guard_wait is not None and step.direction is Direction.UP:
+                self._guard(step, script, self.guard_wait)
             self.emit(MigrationStarted(step, attempt))
+            started = time.perf_counter()
+            seen: Observation | None = None
             try:
-                started = time.perf_counter()
-                if script.no_transaction:
-                    self._run_autocommit(step, script)
-                else:
-                    self._run_transaction(step, script)
+                self._watch(step)
+                try:
+                    if script.no_transaction:
+                        self._run_autocommit(step, script)
+                    else:
+                        self._run_transaction(step, script)
+                finally:
+                    seen = self.watcher.end() if self.watcher is not None else None
                 duration = (time.perf_counter() - started) * 1000
             except MigrationFailedError as error:
+                self._name_the_wait(error, script, seen, time.perf_counter() - started)
                 if not self._should_retry(error, script, attempt):
                     self.emit(MigrationFailed(step, error))
                     raise
@@ -194,6 +225,96 @@ class Runner:
                 self.work.renew()
             self.emit(MigrationFinished(step, duration))
             return StepResult(step, duration)
+
+    def _watch(self, step: Step) -> None:
+        if self.watcher is not None:
+            self.watcher.begin(step, self.work.conn.info.backend_pid)
+
+    def _guard(self, step: Step, script: Script, wait_seconds: float) -> None:
+        """Wait for the sessions ``step`` would queue behind (``up --guard``)."""
+        # Imported here: it reads statements with the lint's word reader.
+        from schemactl.run.locking import targets
+
+        found = targets(script)
+        if not found:
+            return
+        ours = (self.work.conn.info.backend_pid,)
+        try:
+            guard.wait_until_clear(
+                self.control,
+                step,
+                found,
+                wait_seconds=wait_seconds,
+                ours=lambda: ours,
+                emit=self.emit,
+            )
+        except psycopg.Error as exc:
+            db.verify_lock(self.control)  # a session that ended took the run lock with it
+            raise LedgerAccessError(
+                f"--guard could not read which sessions hold locks: {exc.diag.message_primary}",
+                hint="run without --guard, or grant the role pg_read_all_stats",
+            ) from None
+
+    def _name_the_wait(
+        self,
+        error: MigrationFailedError,
+        script: Script,
+        seen: Observation | None,
+        elapsed: float,
+    ) -> None:
+        """Add to a lock or statement timeout's error what the watcher last saw: the lock
+        waited for and the sessions holding it, or how long the statement had run."""
+        if error.sqlstate == LOCK_NOT_AVAILABLE:
+            self._name_blockers(error, script, seen)
+        elif error.sqlstate == QUERY_CANCELED and "statement timeout" in error.reason:
+            what = (
+                f"the statement was {seen.describe()} when last seen"
+                if seen is not None
+                else "it was not seen waiting for a lock"
+            )
+            lines = [f"cancelled by --statement-timeout after running {seconds(elapsed)}; {what}"]
+            if seen is not None and seen.blockers:
+                lines += [f"blocked by {b}" for b in seen.blockers]
+            error.detail = "\n".join([error.detail or "", *lines]).strip()
+
+    def _name_blockers(
+        self, error: MigrationFailedError, script: Script, seen: Observation | None
+    ) -> None:
+        if seen is not None and seen.blockers:
+            lines = [f"when last seen it was {seen.describe()}"]
+            lines += [f"blocked by {b}" for b in seen.blockers]
+            pids = [b.pid for b in seen.blockers if not b.prepared]
+        elif (error.detail or "").startswith("statement "):
+            # The wait ended before the watcher looked (a --lock-timeout shorter than its
+            # threshold): the sessions holding conflicting locks on the tables the file names
+            # are the likely cause. (Not for the ledger's lock: its error names its holders.)
+            found, held = self._holders_now(script)
+            lines = []
+            if held:
+                lines = [f"statement {t.statement} takes {t.mode} on {t.relation}" for t in found]
+                lines += [f"probably blocked by {holder}" for holder in held]
+            pids = [holder.pid for holder in held if holder.pid is not None]
+        else:
+            return
+        if lines:
+            error.detail = "\n".join([error.detail or "", *lines]).strip()
+        if error.hint is None and pids:
+            error.hint = (
+                f"end or wait for the session blocking it (SELECT pg_terminate_backend({pids[0]})"
+                " ends it); 'schemactl up --guard' waits for such sessions before a migration "
+                "takes its lock"
+            )
+
+    def _holders_now(self, script: Script) -> tuple[tuple[guard.Target, ...], list[guard.Holder]]:
+        """The locks ``script`` takes on existing relations, and the sessions holding locks
+        on them that conflict."""
+        from schemactl.run.locking import targets
+
+        found = targets(script)
+        try:
+            return found, guard.holders(self.control, found, grace=0.0) if found else []
+        except psycopg.Error:
+            return found, []  # the failure is reported as it is; this was only a closer look
 
     def _should_retry(self, error: MigrationFailedError, script: Script, attempt: int) -> bool:
         return (
