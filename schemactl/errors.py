@@ -24,6 +24,8 @@ class ExitCode(enum.IntEnum):
     SOME_TARGETS_FAILED = 6
     INTERNAL = 70
     INTERRUPTED = 130
+    # stdout was closed before the command wrote to it (a pipe into head).
+    BROKEN_PIPE = 141
 
 
 class SchemactlError(Exception):

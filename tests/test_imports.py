@@ -128,3 +128,4 @@ def test_the_root_exit_codes_are_the_documented_ones():
 
     assert app.USAGE_EXIT == ExitCode.USAGE
     assert app.INTERRUPTED_EXIT == ExitCode.INTERRUPTED
+    assert app.BROKEN_PIPE_EXIT == ExitCode.BROKEN_PIPE

@@ -26,6 +26,8 @@ from schemactl import __version__
 # beyond this module; a test holds them equal to ExitCode.
 USAGE_EXIT = 2
 INTERRUPTED_EXIT = 130
+# 128 + SIGPIPE, as a shell reports a program that wrote to a closed pipe.
+BROKEN_PIPE_EXIT = 141
 
 # ctx.meta keys (one dict shared by the root's and the command's contexts): whether the
 # command's stdout is to be one JSON document, and whether the command wrote to it.
@@ -63,6 +65,12 @@ def exit_codes(ctx: Any) -> Iterator[None]:
 
             _print_json(render_json.error(message, ExitCode.INTERRUPTED, hint=hint))
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except BrokenPipeError:
+        # The reader of stdout went away (``schemactl up --dry-run | head``): nobody is left
+        # to tell, so end quietly, as a program killed by SIGPIPE does. Whatever ran is in the
+        # ledger: each migration ends whole or not at all.
+        _silence_stdout()
+        raise typer.Exit(BROKEN_PIPE_EXIT) from None
     except Exception as exc:
         if _is_cli_signal(exc):
             if isinstance(getattr(exc, "message", None), str):
@@ -86,6 +94,15 @@ def exit_codes(ctx: Any) -> Iterator[None]:
                 )
             )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _silence_stdout() -> None:
+    # The interpreter flushes stdout at exit and would report the closed pipe again.
+    import os
+
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _is_cli_signal(exc: Exception) -> bool:

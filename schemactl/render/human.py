@@ -143,9 +143,32 @@ def plan_sql(terminal: Terminal, plan: Plan) -> None:
             f"-- {step.direction.value} {step.migration.label} ({script.path.name}, "
             f"{transaction_mode(script)})"
         )
+        locks = _static_locks(script)
         for statement in script.statements[step.start :]:
+            for line in locks.get(statement.index + 1, ()):
+                terminal.data(line)
             terminal.data(statement.text + ";")
         terminal.data()
+
+
+def _static_locks(script: Script) -> dict[int, list[str]]:
+    """The locks each statement takes on existing relations, read from its text (``plan``
+    observes them on a scratch copy of the schema), by statement number (1-based)."""
+    from schemactl.run.locking import targets
+
+    found: dict[int, list[str]] = {}
+    for target in targets(script):
+        found.setdefault(target.statement, []).append(
+            f"-- locks {target.relation}: {_mode_name(target.mode)} "
+            "(read from the statement; 'schemactl plan' observes it)"
+        )
+    return found
+
+
+def _mode_name(mode: str) -> str:
+    """``AccessExclusiveLock`` (pg_locks' spelling) as the documentation writes it."""
+    words = "".join(f" {c}" if c.isupper() else c for c in mode.removesuffix("Lock"))
+    return words.strip().upper()
 
 
 def transaction_mode(script: Script) -> str:

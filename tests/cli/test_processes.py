@@ -139,3 +139,24 @@ def test_signal_during_a_migration_rolls_it_back_and_exits_130(
     assert not relation_exists(conn, "half")
     assert ledger_versions(conn) == []
     wait_until(lambda: sleeping_pid(conn) is None, "the cancelled query to end")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_141(
+    migration_dir, database_url, tmp_path
+):
+    # `schemactl up --dry-run | head -1`: the pipe closes before the plan is written.
+    directory = migration_dir(
+        {
+            f"{n:04d}_t{n}": (f"CREATE TABLE t{n} (id int);", f"DROP TABLE t{n};")
+            for n in range(1, 200)
+        }
+    )
+    process = start(
+        ["up", "--dry-run", "--dir", str(directory), "--database-url", database_url], tmp_path
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.wait(timeout=60)
+
+    assert (process.returncode, stderr) == (141, "")

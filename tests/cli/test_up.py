@@ -97,6 +97,36 @@ def test_dry_run_prints_sql_and_creates_nothing_not_even_the_ledger(conn, migrat
     assert not relation_exists(conn, "public.schemactl_migrations")
 
 
+def test_dry_run_names_the_locks_each_statement_takes_on_existing_tables(
+    conn, migration_dir, target
+):
+    directory = migration_dir(
+        {
+            "0001_users": USERS,
+            "0002_email": (
+                """
+                CREATE TABLE audit (id int);
+                CREATE INDEX audit_id ON audit (id);
+                ALTER TABLE users ADD COLUMN email text;
+                CREATE INDEX users_email ON users (email);
+                """,
+                "DROP TABLE audit;\nALTER TABLE users DROP COLUMN email;",
+            ),
+        }
+    )
+
+    lines = invoke(["up", "--dry-run", *target(directory)]).stdout.splitlines()
+
+    locks = [line for line in lines if line.startswith("-- locks")]
+    assert [line.split(" (")[0] for line in locks] == [
+        "-- locks users: ACCESS EXCLUSIVE",
+        "-- locks users: SHARE",
+    ]
+    # Each stands just above its statement; a table the same file made is nobody else's yet.
+    assert lines[lines.index(locks[0]) + 1] == "ALTER TABLE users ADD COLUMN email text;"
+    assert lines[lines.index(locks[1]) + 1] == "CREATE INDEX users_email ON users (email);"
+
+
 def test_dry_run_json_lists_the_plan_and_runs_nothing(conn, migration_dir, target):
     directory = migration_dir({"0001_users": USERS})
 
