@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from schemactl.fleet.drift import Drift
     from schemactl.fleet.targets import Target
     from schemactl.operations import RunResult, StatusReport
+    from schemactl.review.report import PlanReport
     from schemactl.run.db import LockHolder
 
 _MARKS = {
@@ -349,3 +350,43 @@ def diff_json(result: FleetResult[TargetDiff], with_sql: bool) -> dict[str, Any]
             1 for r in result.results if r.value is not None and not r.value.identical
         ),
     }
+
+
+def plan_json(result: FleetResult[PlanReport]) -> dict[str, Any]:
+    """``plan --targets --json``: per target its plan, as ``plan --json`` prints it."""
+    from schemactl.render import plan as render_plan
+
+    targets = []
+    for r in result.results:
+        item = _target_json(r)
+        item["plan"] = render_plan.to_json(r.value) if r.value is not None else None
+        targets.append(item)
+    return _fleet_json(result, targets)
+
+
+def plan_markdown(result: FleetResult[PlanReport]) -> str:
+    """One section per target, each its plan as ``plan --markdown`` writes it."""
+    from schemactl.render import plan as render_plan
+
+    parts = []
+    for r in result.results:
+        parts.append(f"# {r.target.name} ({r.target.label})\n")
+        if r.value is not None:
+            parts.append(render_plan.markdown(r.value))
+        else:
+            parts.append(f"Not planned: {failure_text(r.error)}\n")
+    return "\n".join(parts)
+
+
+def plan_text(terminal: Terminal, result: FleetResult[PlanReport]) -> None:
+    """Each target's plan under its name, then the closing line."""
+    from schemactl.render import plan as render_plan
+
+    for r in result.results:
+        terminal.data(f"== {r.target.name} ({r.target.label})", style="bold")
+        if r.value is not None:
+            render_plan.human(terminal, r.value)
+        else:
+            terminal.data(f"not planned: {failure_text(r.error)}")
+        terminal.data()
+    closing(terminal, result)

@@ -457,3 +457,29 @@ def test_a_fleet_of_fifty_over_the_servers(
     assert {t["highest_applied"] for t in status["targets"]} == {5}
     servers = {(m.conn.info.host, m.conn.info.port) for m in fleet.members}
     assert len(servers) == len(fleet_servers)
+
+
+def test_plan_reviews_each_target_against_its_own_ledger(
+    make_fleet: Callable[..., MadeFleet],
+) -> None:
+    fleet = make_fleet(3)
+    invoke(["up", "--dir", POSTCARD, "--targets", fleet.path, "--parallel", "3"])
+    invoke(["down", "2", "--dir", POSTCARD, "--database-url", fleet[1].url])
+    # A ledger that up would refuse is a target that cannot be planned; the others still are.
+    fleet[2].conn.execute(
+        "UPDATE schemactl_migrations SET dirty = true, dirty_direction = 'up', "
+        "statements_done = 0 WHERE version = 5"
+    )
+
+    result = invoke(
+        ["plan", "--dir", POSTCARD, "--targets", fleet.path, "--parallel", "2", "--json"],
+        ExitCode.SOME_TARGETS_FAILED,
+    )
+
+    targets = by_name(json_out(result))
+    assert [m["version"] for m in targets["t00"]["plan"]["migrations"]] == []
+    assert [m["version"] for m in targets["t01"]["plan"]["migrations"]] == [4, 5]
+    assert targets["t02"]["outcome"] == "failed" and targets["t02"]["plan"] is None
+    assert targets["t02"]["error"]["exit_code"] == ExitCode.REFUSED
+    # Planning changed nothing anywhere.
+    assert [versions(m) for m in fleet.members] == [[1, 2, 3, 4, 5], [1, 2, 3], [1, 2, 3, 4, 5]]
