@@ -144,23 +144,27 @@ class LintContext:
 
     @functools.cached_property
     def created_routines(self) -> dict[str, Statement]:
-        """Functions and procedures the set creates, by unqualified name (last definition)."""
+        """Functions and procedures the set creates, by unqualified name (last definition);
+        those in ``pg_temp`` go with their migration's session and are left out."""
         found: dict[str, Statement] = {}
         for at in self.up_statements():
             for effect in at.effects:
-                if effect.change is Change.CREATE and effect.kind in (
-                    Kind.FUNCTION,
-                    Kind.PROCEDURE,
+                if (
+                    effect.change is Change.CREATE
+                    and effect.kind in (Kind.FUNCTION, Kind.PROCEDURE)
+                    and not effect.temporary
                 ):
                     found[effect.name.name] = at.statement
         return found
 
     @functools.cached_property
     def created_types(self) -> frozenset[str]:
-        """Types and domains the set creates, by unqualified name."""
+        """Types and domains the set creates, by unqualified name (temporary ones left out)."""
         return frozenset(
             effect.name.name
             for at in self.up_statements()
             for effect in at.effects
-            if effect.change is Change.CREATE and effect.kind in (Kind.TYPE, Kind.DOMAIN)
+            if effect.change is Change.CREATE
+            and effect.kind in (Kind.TYPE, Kind.DOMAIN)
+            and not effect.temporary
         )

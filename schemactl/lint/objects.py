@@ -2,8 +2,9 @@
 
 ``effects`` turns one statement into a tuple of ``Effect`` in the order PostgreSQL applies
 them (a table's creation comes before its self-references). A ``DO`` block's code is read for
-the objects it creates and drops, marked ``in_block``, since it usually runs them
-conditionally.
+the objects it creates, drops and renames (CREATE, DROP and ALTER statements), marked
+``in_block``, since it usually runs them conditionally: a block that builds a table under a
+new name, drops the old one and renames the new one into its place leaves that table.
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ class Effect:
     ``uses`` are the bare names a created object's definition mentions (the columns of an index,
     the relations of a view, the function of a trigger, the column owning a sequence): what
     PostgreSQL may drop it with, implicitly or by CASCADE.
+
+    ``temporary`` is an object that goes with the session (``CREATE TEMP TABLE``, anything in
+    ``pg_temp``). A partition's ``parent`` is its partitioned table, which takes it when
+    dropped. ``definition`` is an index's definition as PostgreSQL compares it when it attaches
+    a partition's index to a partitioned table's (None for ``ON ONLY``, which attaches none);
+    ``attached_to`` the partitioned table's index one is attached to, which takes it when
+    dropped.
     """
 
     change: Change
@@ -55,6 +63,9 @@ class Effect:
     new_name: ObjectName | None = None
     in_block: bool = False
     uses: frozenset[str] = frozenset()
+    temporary: bool = False
+    definition: str | None = None
+    attached_to: ObjectName | None = None
 
     @property
     def key(self) -> tuple[str, tuple[str, str], tuple[str, str] | None]:
@@ -130,13 +141,36 @@ def _create(words: Words, h: Head) -> Iterator[Effect]:
             uses = _mentioned(words, rest)
             yield Effect(Change.CREATE, h.kind, name, table, tolerant=h.tolerant, uses=uses)
         return
+    temporary = _temporary(words, h, name)
     if h.kind is Kind.SEQUENCE:
-        yield _sequence(words, name, after, h.tolerant)
+        yield replace(_sequence(words, name, after, h.tolerant), temporary=temporary)
         return
     uses = _mentioned(words, after) if h.kind not in _SELF_CONTAINED else frozenset()
-    yield Effect(Change.CREATE, h.kind, name, tolerant=h.tolerant, uses=uses)
+    parent = _partition_parent(words, after) if h.kind is Kind.TABLE else None
+    yield Effect(Change.CREATE, h.kind, name, parent, h.tolerant, uses=uses, temporary=temporary)
     if h.kind in (Kind.TABLE, Kind.FOREIGN_TABLE):
         yield from _table_references(words, after)
+
+
+def _temporary(words: Words, h: Head, name: ObjectName) -> bool:
+    """``CREATE TEMP ...``, or an object made in the session's own ``pg_temp`` schema."""
+    if is_temporary_schema(name.schema):
+        return True
+    return any(words.kw(i) in ("temp", "temporary") for i in range(1, h.name_at))
+
+
+def is_temporary_schema(schema: str | None) -> bool:
+    """``pg_temp`` (or a session's ``pg_temp_N``): whatever is made there goes with the
+    session."""
+    return schema is not None and (schema == "pg_temp" or schema.startswith("pg_temp_"))
+
+
+def _partition_parent(words: Words, start: int) -> ObjectName | None:
+    """The table of ``CREATE TABLE name PARTITION OF table``."""
+    if not words.at(start, "partition", "of"):
+        return None
+    parent, _ = words.name(start + 2)
+    return parent
 
 
 def _create_index(words: Words, h: Head) -> Iterator[Effect]:
@@ -144,6 +178,7 @@ def _create_index(words: Words, h: Head) -> Iterator[Effect]:
     if on is None:
         return
     name, _ = words.name(h.name_at) if on > h.name_at else (None, 0)
+    only = words.at(on + 1, "only")
     table, rest = words.name(words.skip(on + 1, "only"))
     if table is None:
         return
@@ -152,7 +187,24 @@ def _create_index(words: Words, h: Head) -> Iterator[Effect]:
         # An index lives in its table's schema, whatever the search path says.
         name = ObjectName(name.schema or table.schema, name.name, name.text)
         uses = _mentioned(words, rest)
-        yield Effect(Change.CREATE, Kind.INDEX, name, table, tolerant=h.tolerant, uses=uses)
+        yield Effect(
+            Change.CREATE,
+            Kind.INDEX,
+            name,
+            table,
+            tolerant=h.tolerant,
+            uses=uses,
+            temporary=is_temporary_schema(table.schema),
+            definition=None if only else _index_definition(words, rest),
+        )
+
+
+def _index_definition(words: Words, start: int) -> str:
+    """What follows the table, with UNIQUE and the default method spelled one way: two
+    indexes with the same text are the same index to PostgreSQL."""
+    unique = "unique " if words.kw(1) == "unique" else ""
+    start = words.skip(start, "using", "btree")
+    return unique + " ".join(w.value for w in words.items[start:])
 
 
 # Kinds whose definition never goes with another object's drop: what they mention is not read.
@@ -345,12 +397,16 @@ def _comment_on_column(words: Words) -> Iterator[Effect]:
         yield table_reference(object_name(parts[:-1]))
 
 
+_BLOCK_VERBS = frozenset({"create", "drop", "alter"})
+
+
 def _block_effects(words: Words) -> Iterator[Effect]:
-    """CREATE and DROP statements inside a DO block's code (references are not read)."""
+    """CREATE, DROP and ALTER statements inside a DO block's code (references are not read)."""
     for text in words.body_texts():
         for statement in _block_statements(text):
             inner = words_of(statement)
-            start = next((i for i in range(len(inner)) if inner.kw(i) in ("create", "drop")), None)
+            # From the first verb on: ``IF ... THEN CREATE ...`` is one statement in PL/pgSQL.
+            start = next((i for i in range(len(inner)) if inner.kw(i) in _BLOCK_VERBS), None)
             if start is None:
                 continue
             for effect in effects_of_words(inner.tail(start)):

@@ -3,7 +3,8 @@
 Both are read from the statements' effects, net of the file's own steps: an up that creates a
 staging table and drops it again leaves nothing; a table created and then renamed is left
 under its new name. Names match as PostgreSQL would resolve them on the default search path:
-an unqualified name matches the same name in any schema.
+an unqualified name matches the same name in any schema. Temporary objects are not made at
+all: they go with the session that made them, and each migration runs in a session of its own.
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ def _made_by(script: Script) -> tuple[Effect, ...]:
     """
     made: list[Effect] = []
     dropped: list[Effect] = []  # objects from before the file that it drops
+    temporary = _Temporary()
     for statement in script.statements:
         for effect in effects(statement):
+            if temporary.takes(effect):
+                continue
             if effect.change is Change.CREATE and effect.kind is not Kind.CONSTRAINT:
                 made = [m for m in made if not m.same_object(effect)] + [effect]
             elif effect.change is Change.DROP:
@@ -58,6 +62,37 @@ def _made_by(script: Script) -> tuple[Effect, ...]:
                     for m in made
                 ]
     return tuple(made)
+
+
+class _Temporary:
+    """The temporary relations one file makes, so that what is made on them (an index, a
+    trigger, a column, a view over them: temporary too) is not made either."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, list[ObjectName]] = {}
+
+    def takes(self, effect: Effect) -> bool:
+        """True if ``effect`` is on a temporary object, noting the relations it makes."""
+        if effect.change is Change.CREATE:
+            temporary = effect.temporary or self._on_one(effect)
+            if temporary and effect.kind in RELATIONS:
+                self._names.setdefault(effect.name.name, []).append(effect.name)
+            return temporary
+        if effect.change is Change.RENAME and effect.new_name and self._is_one(effect.name):
+            self._names.setdefault(effect.new_name.name, []).append(effect.new_name)
+            return True
+        # An unqualified name finds a temporary relation before any other of that name.
+        return (effect.kind in RELATIONS and self._is_one(effect.name)) or self._on_one(effect)
+
+    def _is_one(self, name: ObjectName) -> bool:
+        return any(name.same(t) for t in self._names.get(name.name, ()))
+
+    def _on_one(self, effect: Effect) -> bool:
+        if effect.parent is not None and self._is_one(effect.parent):
+            return True
+        # PostgreSQL makes a view over a temporary table temporary itself.
+        views = (Kind.VIEW, Kind.MATERIALIZED_VIEW)
+        return effect.kind in views and any(name in self._names for name in effect.uses)
 
 
 def _renamed(
@@ -89,12 +124,61 @@ def new_objects(migrations: MigrationSet) -> dict[int, list[Effect]]:
     # migrations is then linear, not quadratic.
     before: dict[str, list[Effect]] = {}
     found: dict[int, list[Effect]] = {}
+    partitions = _Partitions()
     for migration in migrations.migrations:
-        made = made_by(migration.up)
+        made = partitions.attach(made_by(migration.up))
         found[migration.version] = [e for e in made if not among(e, before.get(e.name.name, []))]
         for effect in made:
             before.setdefault(effect.name.name, []).append(effect)
     return found
+
+
+class _Partitions:
+    """The partitions the set has made so far, by their partitioned table's bare name."""
+
+    def __init__(self) -> None:
+        self._of: dict[str, list[tuple[ObjectName, ObjectName]]] = {}
+
+    def attach(self, made: list[Effect]) -> list[Effect]:
+        """``made`` (one up file's objects, in order), each partition's index that an index
+        on its partitioned table made after it attaches marked ``attached_to`` that index.
+
+        PostgreSQL builds an index on a partitioned table by attaching, on each partition,
+        an index with the same definition that is not yet attached to another, and making
+        one where there is none (under a name the files do not show); dropping the
+        partitioned table's index drops them all.
+        """
+        out: list[Effect] = []
+        for m in made:
+            if m.kind is Kind.TABLE and m.parent is not None:
+                self._of.setdefault(m.parent.name, []).append((m.parent, m.name))
+            elif m.kind is Kind.INDEX and m.definition is not None and m.parent is not None:
+                out = self._attach_to(m, out)
+            out.append(m)
+        return out
+
+    def _attach_to(self, index: Effect, earlier: list[Effect]) -> list[Effect]:
+        assert index.parent is not None
+        parent = index.parent
+        children = [c for p, c in self._of.get(parent.name, ()) if p.same(parent)]
+        if not children:
+            return earlier
+        attached: list[ObjectName] = []  # one index on each partition
+        out = []
+        for m in earlier:
+            table = m.parent
+            if (
+                m.kind is Kind.INDEX
+                and m.attached_to is None
+                and m.definition == index.definition
+                and table is not None
+                and any(table.same(c) for c in children)
+                and not any(table.same(a) for a in attached)
+            ):
+                attached.append(table)
+                m = replace(m, attached_to=index.name)
+            out.append(m)
+        return out
 
 
 def left_after(made: list[Effect], script: Script) -> list[Effect]:
@@ -125,8 +209,14 @@ def _renamed_away(left: list[Effect], rename: Effect, new: ObjectName) -> list[E
             continue
         if rename.kind in RELATIONS and m.parent is not None and m.parent.same(rename.name):
             m = replace(m, parent=new)
+        if rename.kind is Kind.INDEX and _attached(m, rename.name):
+            m = replace(m, attached_to=new)
         kept.append(m)
     return kept
+
+
+def _attached(m: Effect, index: ObjectName) -> bool:
+    return m.attached_to is not None and m.attached_to.same(index)
 
 
 def left_after_drop(made: list[Effect], drop: Effect) -> list[Effect]:
@@ -149,6 +239,8 @@ def _taken_by(m: Effect, drop: Effect) -> bool:
     if m.same_object(drop):
         return True
     if drop.kind in RELATIONS and m.parent is not None and m.parent.same(drop.name):
+        return True
+    if drop.kind is Kind.INDEX and _attached(m, drop.name):
         return True
     if drop.kind is Kind.SCHEMA and drop.cascade and m.name.schema == drop.name.name:
         return True
@@ -175,6 +267,8 @@ def _depends_on(m: Effect, gone: Effect, cascade: bool) -> bool:
     """True if ``m`` goes with ``gone``: an index on a dropped view always, a view over it
     only under CASCADE."""
     if gone.kind in RELATIONS and m.parent is not None and m.parent.same(gone.name):
+        return True
+    if gone.kind is Kind.INDEX and _attached(m, gone.name):
         return True
     if gone.kind in (Kind.COLUMN, Kind.CONSTRAINT):
         return False

@@ -3,7 +3,8 @@
 The up files are replayed in version order, following which tables (and views, sequences)
 exist after each statement. A reference is fine if the table exists by then; otherwise it is
 created only later, was dropped or renamed earlier, or is never created by the set at all (it
-may then be in the database from before schemactl).
+may then be in the database from before schemactl). A temporary table exists until the end of
+the file that makes it: each migration runs in a session of its own.
 """
 
 from __future__ import annotations
@@ -45,9 +46,17 @@ def table_references(ctx: LintContext) -> Iterator[Reference]:
     created = _first_creations(ctx)
     live: set[tuple[str, str]] = set()
     gone: dict[tuple[str, str], tuple[Located, str]] = {}
+    temporary: set[tuple[str, str]] = set()  # made by the file being read
+    script = None
     for at in ctx.up_statements():
+        if at.script is not script:
+            script = at.script
+            live -= temporary
+            temporary.clear()
         seen: set[tuple[str, str]] = set()
         for effect in at.effects:
+            if effect.change is Change.CREATE and effect.temporary and effect.name.key not in live:
+                temporary.add(effect.name.key)
             if effect.change is not Change.REFERENCE:
                 _replay(effect, at, live, gone)
             elif not effect.tolerant and effect.name.key not in seen:
@@ -99,7 +108,7 @@ def _first_creations(ctx: LintContext) -> dict[tuple[str, str], Located]:
     found: dict[tuple[str, str], Located] = {}
     for at in ctx.up_statements():
         for effect in at.effects:
-            if effect.kind not in RELATIONS:
+            if effect.kind not in RELATIONS or effect.temporary:
                 continue
             if effect.change is Change.CREATE:
                 found.setdefault(effect.name.key, at)

@@ -156,6 +156,62 @@ def test_goose_annotations_are_dropped_and_the_function_body_kept_whole(tmp_path
     assert "    NEW.updated_at := now();\n    RETURN NEW;\nEND;\n$$;\n" in up
 
 
+def test_goose_block_comments_and_blocks_of_several_statements_apply_as_goose_runs_them(
+    tmp_path, database_url, make_database
+):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "1_a.sql").write_text(
+        textwrap.dedent(
+            """\
+            -- +goose Up
+            /* the table the trigger guards */
+            CREATE TABLE a (id int, n int);
+
+            -- +goose Down
+            DROP TABLE a;
+            """
+        )
+    )
+    (source / "2_guard.sql").write_text(
+        textwrap.dedent(
+            """\
+            -- +goose Up
+            -- +goose StatementBegin
+            CREATE FUNCTION keep_n() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                NEW.n := coalesce(NEW.n, 0);
+                RETURN NEW;
+            END;
+            $$;
+
+            CREATE TRIGGER a_keep_n BEFORE INSERT ON a
+                FOR EACH ROW EXECUTE FUNCTION keep_n();
+            -- +goose StatementEnd
+
+            -- +goose Down
+            -- +goose StatementBegin
+            DROP TRIGGER IF EXISTS a_keep_n ON a;
+
+            DROP FUNCTION IF EXISTS keep_n();
+            -- +goose StatementEnd
+            """
+        )
+    )
+    target = tmp_path / "migrations"
+
+    invoke(["import", "--from", "goose", source, "--dir", target])
+
+    run(target, database_url, "up")
+    original = url_for(make_database())
+    for path in sorted(source.glob("*.sql")):
+        psql(original, path.read_text().split("-- +goose Down")[0])
+    assert "keep_n" in schema(database_url)
+    assert schema(database_url) == schema(original)
+    run(target, database_url, "down", "--yes")
+    assert "keep_n" not in schema(database_url)
+
+
 def test_dbmate_sections_become_two_files(tmp_path):
     target = tmp_path / "migrations"
 
@@ -402,8 +458,9 @@ REFUSALS = [
                 $$;
                 """
         },
-        "1_f.sql:5",
-        "goose reads 3 statements in the Up section and schemactl 1",
+        "1_f.sql:4",
+        "goose reads 3 statements in the Up section and schemactl 1: goose ends a statement "
+        "at this line",
         id="goose-body-without-statement-begin",
     ),
     pytest.param(

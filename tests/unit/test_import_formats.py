@@ -278,7 +278,14 @@ def test_goose_no_transaction_covers_both_sides_and_annotations_ignore_case(tmp_
     [
         ("-- +goose Up\n  -- +goose StatementBegin\nSELECT 1;\n", 2, "leading whitespace"),
         ("-- +goose Up\nSELECT 1\n-- +goose Down\n", 2, "does not end in ';'"),
-        ("-- +goose Up\nSELECT 1; SELECT 2;\n", 2, "goose reads 1 statements"),
+        ("-- +goose Up\nSELECT 'a;\nb';\n", 2, "goose reads 2 statements"),
+        ("-- +goose Up\n/*\n a;\n*/\nSELECT 1;\n", 3, "would send an unclosed comment"),
+        (
+            "-- +goose Up\n-- +goose StatementBegin\nDO $$\nBEGIN\n"
+            "-- +goose StatementEnd\nEND $$;\n",
+            4,
+            "move StatementEnd after the end of that statement",
+        ),
         ("-- +goose Up\n-- +goose Up\nSELECT 1;\n", 2, "a second '-- +goose Up'"),
         ("-- +goose Up\n-- +goose Frobnicate\n", 2, "unknown goose annotation"),
     ],
@@ -287,6 +294,53 @@ def test_goose_refusals(tmp_path, text, line, says):
     _, problems, _ = read(goose, tmp_path, {"1_a.sql": text})
 
     assert [(p.line, says in p.message) for p in problems] == [(line, True)]
+
+
+@pytest.mark.parametrize(
+    "up",
+    [
+        pytest.param("/* plain */\nCREATE TABLE a (id int);\n", id="block-comment-first"),
+        pytest.param("/*\n  plain\n*/\nCREATE TABLE a (id int);\n", id="block-comment-lines"),
+        pytest.param(
+            """\
+            -- +goose StatementBegin
+            DROP TRIGGER IF EXISTS t ON a;
+
+            DROP FUNCTION IF EXISTS f();
+            -- +goose StatementEnd
+            """,
+            id="several-statements-in-one-block",
+        ),
+        pytest.param("SELECT 1; SELECT 2;\n", id="two-statements-on-one-line"),
+    ],
+)
+def test_goose_accepts_what_it_sends_as_one_query(tmp_path, up):
+    # goose sends each statement text with no parameters, so by the simple protocol: the
+    # server runs every statement in it, as schemactl runs them one by one.
+    text = "-- +goose Up\n" + textwrap.dedent(up) + "\n-- +goose Down\nSELECT 3;\n"
+    migrations, problems, _ = read(goose, tmp_path, {"1_a.sql": text})
+
+    assert messages(problems) == []
+    assert migrations[0].notes == ()
+
+
+def test_goose_notes_several_statements_sent_as_one_query_without_a_transaction(tmp_path):
+    text = """\
+        -- +goose NO TRANSACTION
+        -- +goose Up
+        -- +goose StatementBegin
+        UPDATE a SET n = 0;
+        UPDATE b SET n = 0;
+        -- +goose StatementEnd
+        SELECT 1;
+        -- +goose Down
+        SELECT 1; SELECT 2;
+        """
+    migrations, problems, _ = read(goose, tmp_path, {"1_a.sql": text})
+
+    assert problems == []
+    assert [note.split(":")[0] for note in migrations[0].notes] == ["Up lines 4-5", "Down line 9"]
+    assert "as one query, all or nothing" in migrations[0].notes[0]
 
 
 def test_goose_comment_only_down_is_irreversible(tmp_path):

@@ -296,3 +296,155 @@ def test_an_invalid_drop_index_is_not_reported_as_dropping_an_index_named_if(dow
     found = down_findings(up, "DROP INDEX people_nmae;")
     assert sorted(rules(found)) == ["down-drops-unknown", "down-leaves-object"]
     assert any("index people_nmae" in m for _, m in found)
+
+
+# --- a DO block that swaps a table in under the old name -----------------------------------
+
+
+@pytest.fixture
+def set_findings(tmp_path: Path):
+    """``set_findings(spec, *rule_ids)`` -> [(version, rule, message)] for the whole set."""
+    counter = iter(range(1000))
+
+    def run(spec: dict[str, tuple[str, str]], *rule_ids: str) -> list[tuple[int, str, str]]:
+        directory = write_migrations(tmp_path / f"set{next(counter)}", spec)
+        found = lint(load_directory(directory))
+        return [(f.version or 0, f.rule, f.message) for f in found if f.rule in rule_ids]
+
+    return run
+
+
+SWAP = """
+    DO $$
+    BEGIN
+        CREATE TABLE ev_new (id bigint);
+        INSERT INTO ev_new SELECT id FROM ev;
+        DROP TABLE ev;
+        ALTER TABLE ev_new RENAME TO ev;
+    END
+    $$;
+"""
+
+
+def swap_set(swap: str) -> dict[str, tuple[str, str]]:
+    return {
+        "0001_ev": ("CREATE TABLE ev (id int);", "DROP TABLE ev;"),
+        "0002_swap": (swap, "ALTER TABLE ev ALTER COLUMN id TYPE int;"),
+        "0003_k": ("ALTER TABLE ev ADD COLUMN k text;", "ALTER TABLE ev DROP COLUMN k;"),
+    }
+
+
+def test_a_table_renamed_into_place_inside_a_do_block_is_there_afterwards(set_findings):
+    found = set_findings(swap_set(SWAP), "reference-before-create", *DOWN_RULES)
+    assert found == []
+
+
+def test_a_table_dropped_inside_a_do_block_and_not_replaced_is_gone_afterwards(set_findings):
+    swap = SWAP.replace("ALTER TABLE ev_new RENAME TO ev;", "ALTER TABLE ev_new RENAME TO ev2;")
+    found = set_findings(swap_set(swap), "reference-before-create")
+    assert [(v, m) for v, _, m in found] == [
+        (3, "table ev is referenced after 0002_swap.up.sql drops it")
+    ]
+
+
+# --- a partitioned table's index takes the partition indexes it attaches -------------------
+
+PARTITIONED = (
+    "CREATE TABLE wal (t int, at int) PARTITION BY RANGE (t);\n"
+    "CREATE TABLE wal_0 PARTITION OF wal FOR VALUES FROM (0) TO (10);"
+)
+
+
+def partition_set(index_up: str, index_down: str) -> dict[str, tuple[str, str]]:
+    return {"0001_wal": (PARTITIONED, "DROP TABLE wal;"), "0002_idx": (index_up, index_down)}
+
+
+def test_a_partitioned_table_takes_its_partitions_when_dropped(set_findings):
+    assert set_findings(partition_set("SELECT 1;", "SELECT 1;"), *DOWN_RULES) == []
+    plain = {"0001_wal": (PARTITIONED.replace("PARTITION OF wal", "(LIKE wal)"), "DROP TABLE wal;")}
+    found = set_findings(plain, *DOWN_RULES)
+    assert [(v, r) for v, r, _ in found] == [(1, "down-leaves-object")]
+    assert "table wal_0" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    "index_up",
+    [
+        "CREATE INDEX wal_0_at ON wal_0 (at);\nCREATE INDEX wal_at ON wal (at);",
+        "CREATE INDEX wal_0_at ON wal_0 USING btree (at);\nCREATE INDEX wal_at ON wal (at);",
+        "CREATE INDEX wal_0_at ON wal_0 (at);\nCREATE INDEX wal_at ON wal (at);\n"
+        "ALTER INDEX wal_at RENAME TO wal_by_at;",
+    ],
+)
+def test_dropping_a_partitioned_tables_index_drops_the_partition_index_attached(
+    set_findings, index_up
+):
+    down = "DROP INDEX wal_by_at;" if "wal_by_at" in index_up else "DROP INDEX wal_at;"
+    assert set_findings(partition_set(index_up, down), *DOWN_RULES) == []
+
+
+@pytest.mark.parametrize(
+    "index_up",
+    [
+        # A different definition: PostgreSQL makes a new index on the partition instead.
+        "CREATE INDEX wal_0_at ON wal_0 (t);\nCREATE INDEX wal_at ON wal (at);",
+        # ON ONLY attaches nothing.
+        "CREATE INDEX wal_0_at ON wal_0 (at);\nCREATE INDEX wal_at ON ONLY wal (at);",
+        # Made after the partitioned table's index: one of its own, beside the one attached.
+        "CREATE INDEX wal_at ON wal (at);\nCREATE INDEX wal_0_at ON wal_0 (at);",
+    ],
+)
+def test_a_partition_index_that_is_not_attached_is_left(set_findings, index_up):
+    found = set_findings(partition_set(index_up, "DROP INDEX wal_at;"), *DOWN_RULES)
+    assert [(v, r) for v, r, _ in found] == [(2, "down-leaves-object")]
+    assert "index wal_0_at" in found[0][2]
+
+
+# --- temporary objects go with the migration's session -------------------------------------
+
+FILL = """
+    DO $$
+    BEGIN
+        CREATE TEMP TABLE nulls AS SELECT id FROM people WHERE name IS NULL;
+        CREATE INDEX nulls_id ON nulls (id);
+        UPDATE people SET name = '' WHERE id IN (SELECT id FROM nulls);
+    END
+    $$;
+    CREATE TEMPORARY TABLE seen (id int);
+    ALTER TABLE seen ADD COLUMN at timestamptz;
+    CREATE TEMP VIEW recent AS SELECT id FROM seen;
+    CREATE FUNCTION pg_temp.fill() RETURNS void LANGUAGE sql AS 'UPDATE people SET name = name';
+    SELECT pg_temp.fill();
+"""
+
+
+def test_temporary_objects_need_no_down(down_findings):
+    assert down_findings(FILL, "-- data only") == []
+
+
+@pytest.mark.parametrize(
+    ("made", "left"),
+    [
+        ("CREATE TEMP TABLE nulls", "table nulls"),
+        ("CREATE TEMPORARY TABLE seen", "table seen"),
+        ("CREATE FUNCTION pg_temp.fill()", "function pg_temp.fill"),
+    ],
+)
+def test_the_same_objects_made_to_last_are_left(down_findings, made, left):
+    permanent = made.replace("TEMPORARY ", "").replace("TEMP ", "").replace("pg_temp.", "public.")
+    [(rule, message)] = down_findings(FILL.replace(made, permanent), "-- data only")
+    assert rule == "down-leaves-object"
+    assert left.replace("pg_temp.", "public.") in message
+
+
+def test_a_temporary_table_is_not_there_in_the_next_migration(set_findings):
+    spec = {
+        "0001_base": BASE,
+        "0002_fill": (FILL, "SELECT 1;"),
+        "0003_more": ("INSERT INTO seen VALUES (1);", "SELECT 1;"),
+    }
+    references = ("reference-before-create", "reference-to-unknown-table")
+    found = set_findings(spec, *references)
+    assert [(v, r) for v, r, _ in found] == [(3, "reference-to-unknown-table")]
+    # Within its own file, it is.
+    assert set_findings({"0001_base": BASE, "0002_fill": (FILL, "SELECT 1;")}, *references) == []

@@ -8,16 +8,20 @@ lines of their own with no leading whitespace; outside a StatementBegin/Statemen
 statement ends at a line whose last word, before any ``--`` comment, ends in ``;``;
 ``NO TRANSACTION`` applies to the whole file).
 
-The annotations are dropped: schemactl's splitter reads dollar quotes itself. What goose would
-have sent as statements and what schemactl reads are compared (their number, and the line each
-starts on); where they differ the file is refused, since the two tools would not run the same
-statements. ``ENVSUB ON`` (environment variables substituted into the SQL) and Go migrations
-are refused, named.
+The annotations are dropped: schemactl's splitter reads dollar quotes itself. goose sends each
+of its statements as one query text with no parameters, which its PostgreSQL drivers (pgx, lib/pq)
+send by the simple protocol: the server runs every statement in that text, so a
+StatementBegin/StatementEnd block of several statements (or two statements on one line) runs as
+schemactl runs them one by one. The file is refused only where goose would cut one of
+schemactl's statements in two (a function body without StatementBegin), since the two tools
+would then not run the same SQL. ``ENVSUB ON`` (environment variables substituted into the
+SQL) and Go migrations are refused, named.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -26,10 +30,11 @@ from schemactl.adopt.formats.model import (
     Imported,
     Side,
     check_version,
+    comment_spans,
     name_note,
     read_text,
     refuse_collisions,
-    statements_of,
+    statement_spans,
 )
 from schemactl.adopt.formats.model import schemactl_name as to_name
 from schemactl.errors import FileProblem
@@ -44,13 +49,23 @@ class _State(Enum):
     DOWN = "down"
 
 
+@dataclass(frozen=True)
+class _Query:
+    """One text goose sends: its first and last source line, and whether StatementBegin and
+    StatementEnd surround it."""
+
+    first: int
+    last: int
+    block: bool
+
+
 @dataclass
 class _Section:
-    """One direction as it is read: the lines kept, and where goose's statements start."""
+    """One direction as it is read: the lines kept, and the texts goose would send."""
 
     lines: list[str] = field(default_factory=list)
     origins: list[int] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
+    queries: list[_Query] = field(default_factory=list)
     seen: bool = False  # its annotation was present
 
 
@@ -140,12 +155,15 @@ def _migration(
         reason = f"'-- +goose NO TRANSACTION' on line {parse.no_transaction}"
     up = Side(path, tuple(parse.up.lines), tuple(parse.up.origins), reason)
     written_down = Side(path, tuple(parse.down.lines), tuple(parse.down.origins), reason)
-    _compare(parse, "up", up, parse.up.starts)
-    _compare(parse, "down", written_down, parse.down.starts)
+    up_groups = _compare(parse, "up", up, parse.up.queries)
+    down_groups = _compare(parse, "down", written_down, parse.down.queries)
     if len(problems) > before:
         return None
     name = to_name(raw_name)
     notes = list(name_note(raw_name, name))
+    if reason is not None:
+        notes.extend(_one_query_notes("Up", up_groups))
+        notes.extend(_one_query_notes("Down", down_groups))
     down: Side | None = written_down
     if not parse.down.seen:
         notes.append("no '-- +goose Down' section: declared irreversible")
@@ -181,7 +199,7 @@ def _line(parse: _Parse, number: int, line: str) -> None:
             return  # goose skips comments and blank lines between statements
         parse.buffer_start = number
     if parse.in_block is None and _ends_statement(line):
-        section.starts.append(parse.buffer_start)
+        section.queries.append(_Query(parse.buffer_start, number, block=False))
         parse.buffer_start = None
 
 
@@ -219,7 +237,7 @@ def _annotation(parse: _Parse, number: int, line: str) -> None:
         if parse.in_block is None:
             parse.refuse("'-- +goose StatementEnd' without a StatementBegin", number)
         elif parse.buffer_start is not None:
-            parse.section.starts.append(parse.buffer_start)
+            parse.section.queries.append(_Query(parse.buffer_start, number - 1, block=True))
         parse.in_block = None
         parse.buffer_start = None
     elif command == "no transaction":
@@ -254,26 +272,79 @@ def _end(parse: _Parse) -> None:
         _unfinished(parse)
 
 
-def _compare(parse: _Parse, direction: str, side: Side, goose_starts: list[int]) -> None:
-    """Refuse a section that goose and schemactl split into different statements."""
-    lines = statements_of(side.text)
-    if lines is None:
-        return  # unterminated: validation names it
-    ours = [origin for line in lines if (origin := side.origin(line)) is not None]
-    if ours == goose_starts:
-        return
-    at = next(
-        (min(a, b) for a, b in zip(ours, goose_starts, strict=False) if a != b),
-        None,
+def _compare(
+    parse: _Parse, direction: str, side: Side, queries: list[_Query]
+) -> list[tuple[_Query, int]]:
+    """Refuse a section where goose would cut one of schemactl's statements, or a comment, in
+    two; else the queries that hold several of schemactl's statements, with how many."""
+    spans = statement_spans(side.text)
+    if spans is None:
+        return []  # unterminated: validation names it
+    ours = [_in_source(side, span) for span in spans]
+    comments = [_in_source(side, span) for span in comment_spans(side.text)]
+    count = f"goose reads {len(queries)} statements in the {direction.capitalize()} section "
+    count += f"and schemactl {len(ours)}"
+    for query in queries:
+        if (cut := _cut(ours, query.last)) is not None:
+            parse.refuse(_cut_statement(count, query, cut), query.last)
+            return []
+        if (cut := _cut(comments, query.last)) is not None:
+            parse.refuse(
+                f"{count}: goose ends a statement at this line (its last word ends in ';'), "
+                f"inside the comment running to line {cut[1]}, and would send an unclosed "
+                "comment; take the ';' off the end of this line, and import again",
+                query.last,
+            )
+            return []
+    held = [0] * len(queries)
+    firsts = [q.first for q in queries]
+    for first, _ in ours:
+        at = bisect_right(firsts, first) - 1
+        if at < 0 or first > queries[at].last:
+            parse.refuse(f"{count}: goose does not send the statement starting here", first)
+            return []
+        held[at] += 1
+    return [(q, n) for q, n in zip(queries, held, strict=True) if n > 1]
+
+
+def _in_source(side: Side, span: tuple[int, int]) -> tuple[int, int]:
+    return side.origins[span[0] - 1], side.origins[span[1] - 1]
+
+
+def _cut(spans: list[tuple[int, int]], line: int) -> tuple[int, int] | None:
+    """The span that goes on after ``line`` although it starts on it or before (spans are in
+    order and do not overlap, so only the last to start by then can)."""
+    at = bisect_right(spans, (line, _LAST)) - 1
+    return spans[at] if at >= 0 and spans[at][1] > line else None
+
+
+_LAST = 1 << 62
+
+
+def _cut_statement(count: str, query: _Query, statement: tuple[int, int]) -> str:
+    if query.block:
+        where = "goose's StatementEnd ends its statement after this line"
+        fix = "move StatementEnd after the end of that statement"
+    else:
+        where = "goose ends a statement at this line (its last word ends in ';')"
+        fix = "surround that statement (a function body) with StatementBegin/StatementEnd"
+    return (
+        f"{count}: {where}, inside the statement schemactl reads, as PostgreSQL would, from "
+        f"line {statement[0]} to line {statement[1]}: the two would not run the same SQL; "
+        f"{fix}, and import again"
     )
-    if at is None:
-        longer = ours if len(ours) > len(goose_starts) else goose_starts
-        at = longer[min(len(ours), len(goose_starts))]
-    parse.refuse(
-        f"goose reads {len(goose_starts)} statements in the {direction.capitalize()} section "
-        f"and schemactl {len(ours)}, first differing here: goose ends a statement at a line "
-        "ending in ';' unless StatementBegin/StatementEnd surround it, schemactl where "
-        "PostgreSQL would; surround a function body with StatementBegin/StatementEnd, or put "
-        "each statement on lines of its own, and import again",
-        at,
-    )
+
+
+def _one_query_notes(direction: str, groups: list[tuple[_Query, int]]) -> list[str]:
+    """Where goose, in a NO TRANSACTION file, sent several statements as one query: the
+    server runs such a query as one implicit transaction, and schemactl runs them one by one."""
+    notes = []
+    for query, count in groups:
+        lines = f"line {query.first}"
+        if query.last > query.first:
+            lines = f"lines {query.first}-{query.last}"
+        notes.append(
+            f"{direction} {lines}: goose sent these {count} statements as one query, all or "
+            "nothing; schemactl runs them one at a time, as the file has no transaction"
+        )
+    return notes

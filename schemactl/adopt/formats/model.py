@@ -142,14 +142,33 @@ def refuse_collisions(found: Iterable[tuple[int, Path]], problems: list[FileProb
     return colliding
 
 
-def statements_of(text: str) -> list[int] | None:
-    """The start line of each statement schemactl reads in ``text`` (None if unterminated)."""
+def statement_spans(text: str) -> list[tuple[int, int]] | None:
+    """The first and last line of each statement schemactl reads in ``text`` (None if
+    unterminated)."""
     from schemactl.files.statements import UnterminatedError, split_statements
 
     try:
-        return [s.line for s in split_statements(text)]
+        return [(s.line, s.line + s.text.count("\n")) for s in split_statements(text)]
     except UnterminatedError:
         return None
+
+
+def comment_spans(text: str) -> list[tuple[int, int]]:
+    """The first and last line of each block comment of ``text`` that runs over several lines
+    (none if ``text`` is unterminated: ``statement_spans`` says so)."""
+    from schemactl.files.statements import TokenKind, UnterminatedError, tokenize
+
+    spans = []
+    line = 1
+    try:
+        for token in tokenize(text):
+            breaks = token.text.count("\n")
+            if token.kind is TokenKind.COMMENT and breaks:
+                spans.append((line, line + breaks))
+            line += breaks
+    except UnterminatedError:
+        return []
+    return spans
 
 
 def non_transactional(text: str) -> str | None:
