@@ -112,27 +112,10 @@ def up(
     fleet = o.fleet_flags(
         targets, targets_from, targets_query, parallel, canary, on_failure, stages
     )
-    if fleet is not None:
 
-        def up_one(target: "Settings", hooks: "Hooks") -> "RunResult":
-            return operations.up(
-                target,
-                to=to,
-                dry_run=dry_run,
-                resume=resume,
-                last=last,
-                overrides=overrides,
-                new_ledger=new_ledger,
-                guard=guard,
-                hooks=hooks,
-            )
-
-        _fleet(settings, fleet, up_one, "up", dry_run, json, quiet)
-        return
-    terminal, hooks, display = _output(quiet, json)
-    with display:
-        result = operations.up(
-            settings,
+    def up_one(target: "Settings", hooks: "Hooks") -> "RunResult":
+        return operations.up(
+            target,
             to=to,
             dry_run=dry_run,
             resume=resume,
@@ -142,7 +125,8 @@ def up(
             guard=guard,
             hooks=hooks,
         )
-    _report(terminal, result, json)
+
+    _run(settings, fleet, up_one, "up", dry_run, json, quiet)
 
 
 def down(
@@ -206,25 +190,10 @@ def down(
             )
         _confirm_all(settings.dir)
     overrides = Overrides(allow_modified=allow_modified, allow_missing=allow_missing)
-    if fleet is not None:
 
-        def down_one(target: "Settings", hooks: "Hooks") -> "RunResult":
-            return operations.down(
-                target,
-                count=count,
-                to=to,
-                everything=all_,
-                dry_run=dry_run,
-                overrides=overrides,
-                hooks=hooks,
-            )
-
-        _fleet(settings, fleet, down_one, "down", dry_run, json, quiet)
-        return
-    terminal, hooks, display = _output(quiet, json)
-    with display:
-        result = operations.down(
-            settings,
+    def down_one(target: "Settings", hooks: "Hooks") -> "RunResult":
+        return operations.down(
+            target,
             count=count,
             to=to,
             everything=all_,
@@ -232,7 +201,27 @@ def down(
             overrides=overrides,
             hooks=hooks,
         )
-    _report(terminal, result, json)
+
+    _run(settings, fleet, down_one, "down", dry_run, json, quiet)
+
+
+def _run(
+    settings: "Settings",
+    fleet: "FleetFlags | None",
+    run_one: "Callable[[Settings, Hooks], RunResult]",
+    direction: str,
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """``up``/``down`` on one database, or on every target of a fleet."""
+    if fleet is not None:
+        _fleet(settings, fleet, run_one, direction, dry_run, as_json, quiet)
+        return
+    terminal, hooks, display = _output(quiet, as_json)
+    with display:
+        result = run_one(settings, hooks)
+    _report(terminal, result, as_json)
 
 
 def _confirm_all(directory: object) -> None:
