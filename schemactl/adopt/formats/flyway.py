@@ -26,11 +26,10 @@ from schemactl.adopt.formats.model import (
     Imported,
     Side,
     check_version,
-    name_note,
     non_transactional,
+    pair,
     read_text,
     refuse_collisions,
-    schemactl_name,
     side,
 )
 from schemactl.errors import FileProblem
@@ -137,16 +136,8 @@ def _migration(
     down = _side(down_path, problems) if down_path is not None else None
     if up is None or (down_path is not None and down is None):
         return None
-    raw = description.replace("_", " ")
-    name = schemactl_name(raw)
-    notes = list(name_note(raw, name))
-    if down is None:
-        notes.append("no undo migration: declared irreversible")
-    elif not down.has_statements():
-        notes.append(f"{down.source.name} has no statements: declared irreversible")
-        down = None
     sources = (up_path,) if down_path is None else (up_path, down_path)
-    return Imported(version, name, up, down, sources, tuple(notes))
+    return pair(version, description.replace("_", " "), up, down, sources, "no undo migration")
 
 
 def _side(path: Path, problems: list[FileProblem]) -> Side | None:

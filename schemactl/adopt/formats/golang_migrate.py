@@ -21,11 +21,10 @@ from schemactl.adopt.formats.model import (
     Imported,
     Side,
     check_version,
-    name_note,
     non_transactional,
+    pair,
     read_text,
     refuse_collisions,
-    schemactl_name,
     side,
 )
 from schemactl.errors import FileProblem
@@ -87,15 +86,8 @@ def _migration(
     down = _side(down_path, problems) if down_path is not None else None
     if up is None or (down_path is not None and down is None):
         return None
-    name = schemactl_name(title)
-    notes = list(name_note(title, name))
-    if down is None:
-        notes.append("no down file: declared irreversible")
-    elif not down.has_statements():
-        notes.append(f"{down.source.name} has no statements: declared irreversible")
-        down = None
     sources = (up_path,) if down_path is None else (up_path, down_path)
-    return Imported(version, name, up, down, sources, tuple(notes))
+    return pair(version, title, up, down, sources, "no down file")
 
 
 def _side(path: Path, problems: list[FileProblem]) -> Side | None:

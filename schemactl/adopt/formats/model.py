@@ -67,6 +67,26 @@ def side(source: Path, text: str, first_line: int = 1) -> Side:
     return Side(source, lines, tuple(range(first_line, first_line + len(lines))))
 
 
+def pair(
+    version: int,
+    raw_name: str,
+    up: Side,
+    down: Side | None,
+    sources: tuple[Path, ...],
+    no_down: str,
+) -> Imported:
+    """One imported migration from its converted sides: its name made schemactl's, and a
+    missing down, or one with no statements, declared irreversible (``no_down`` says why)."""
+    name = schemactl_name(raw_name)
+    notes = list(name_note(raw_name, name))
+    if down is None:
+        notes.append(f"{no_down}: declared irreversible")
+    elif not down.has_statements():
+        notes.append(f"{down.source.name} has no statements: declared irreversible")
+        down = None
+    return Imported(version, name, up, down, sources, tuple(notes))
+
+
 def read_text(path: Path, problems: list[FileProblem]) -> str | None:
     """The file's text (UTF-8, a BOM dropped), or None with the problem noted."""
     raw = path.read_bytes()
