@@ -5,9 +5,14 @@ Two ways to get a server (README, "Running the tests"):
 - default: an already running server, found through the standard libpq variables
   (PGHOST, PGPORT, PGUSER, PGPASSWORD; defaults 127.0.0.1:5432, user postgres);
 - ``SCHEMACTL_TEST_PG=process``: pytest-postgresql starts a private server from the
-  installed binaries (``pg_ctl`` on PATH or ``--postgresql-exec``); needs a non-root user.
+  installed binaries (``pg_ctl`` on PATH or ``--postgresql-exec``); needs a non-root user;
+- ``SCHEMACTL_TEST_PG=pg16`` (``pg18``, ``pgNN``): a throwaway cluster of that version for the
+  session (tests/matrix/clusters.py), from the test extra's wheels or the distribution's
+  binaries; as root, it runs as the ``postgres`` user.
 
-A test that needs PostgreSQL and cannot reach it fails; it is never skipped.
+A test that needs PostgreSQL and cannot reach it fails; it is never skipped, except on a
+throwaway cluster for the reasons tests/matrix/selection.py gives (an extension that version's
+binaries do not ship; text the server renders by its version).
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ import pytest
 from psycopg import sql
 from pytest_postgresql import factories
 
+from tests.matrix import session
+from tests.matrix.selection import (  # noqa: F401 (pytest hooks, found here by name)
+    pytest_collection_modifyitems,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+)
+
 # Read once at import, before the autouse fixture below clears the variables for each test.
 _MODE = os.environ.get("SCHEMACTL_TEST_PG", "server")
 _HOST = os.environ.get("PGHOST", "127.0.0.1")
@@ -30,16 +42,21 @@ _PORT = os.environ.get("PGPORT", "5432")
 _USER = os.environ.get("PGUSER", "postgres")
 _PASSWORD = os.environ.get("PGPASSWORD")
 
+# One test database name per session, so two suites on one server never collide.
+_DBNAME = f"schemactl_tests_{os.getpid()}"
+
 if _MODE == "process":
     postgresql_server = factories.postgresql_proc()
-else:
-    # One test database name per session, so two suites on one server never collide.
+elif session.VERSION_MODE.fullmatch(_MODE):
+    postgresql_server = session.cluster_server(_MODE, _DBNAME)
+elif _MODE == "server":
     postgresql_server = factories.postgresql_noproc(
-        host=_HOST,
-        port=_PORT,
-        user=_USER,
-        password=_PASSWORD,
-        dbname=f"schemactl_tests_{os.getpid()}",
+        host=_HOST, port=_PORT, user=_USER, password=_PASSWORD, dbname=_DBNAME
+    )
+else:
+    raise pytest.UsageError(
+        f"SCHEMACTL_TEST_PG={_MODE!r}: expected server (the default), process, or a version"
+        " such as pg16"
     )
 
 postgresql = factories.postgresql("postgresql_server")

@@ -34,6 +34,7 @@ from schemactl.catalog.model import (
     Trigger,
     View,
 )
+from schemactl.errors import UsageError
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -143,8 +144,20 @@ def _model(rows: dict[str, list[Row]]) -> SchemaModel:
 def _columns_by_table(rows: list[Row]) -> dict[str, dict[str, Column]]:
     by_table: dict[str, dict[str, Column]] = {}
     for row in rows:
+        if row["virtual"]:
+            raise _virtual_column(row)
         by_table.setdefault(row["table"], {})[row["name"]] = _make(Column, row)
     return by_table
+
+
+def _virtual_column(row: Row) -> UsageError:
+    # The model knows one kind of generated column; read as a stored one, a virtual column
+    # would be dumped STORED and diffed as equal to one.
+    return UsageError(
+        f"column {row['table']}.{row['name']} is a virtual generated column"
+        " (PostgreSQL 18), which schemactl cannot inspect yet",
+        hint="make it STORED (GENERATED ALWAYS AS (...) STORED) to use check, diff and dump",
+    )
 
 
 def _make(cls: type[T], row: Row, **overrides: Any) -> T:

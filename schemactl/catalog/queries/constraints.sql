@@ -1,6 +1,8 @@
 -- Primary key, unique, foreign key, check and exclusion constraints of tables. Constraints a
 -- partition inherits from its parent (conparentid <> 0) are the parent's, and left out;
--- NOT NULL is a column property.
+-- NOT NULL is a column property, except a NOT VALID or NO INHERIT one (PostgreSQL 18 keeps
+-- NOT NULL constraints here, contype 'n'), which a column cannot express: the table's own
+-- are listed, as kind 'not null'.
 -- schemactl runs each query with search_path = pg_catalog, pg_temp.
 SELECT n.nspname AS table_schema,
        c.relname AS table_name,
@@ -8,7 +10,7 @@ SELECT n.nspname AS table_schema,
        quote_ident(k.conname) AS name,
        CASE k.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique'
                       WHEN 'f' THEN 'foreign key' WHEN 'c' THEN 'check'
-                      WHEN 'x' THEN 'exclusion' END AS kind,
+                      WHEN 'x' THEN 'exclusion' WHEN 'n' THEN 'not null' END AS kind,
        pg_get_constraintdef(k.oid, true) AS definition,
        ARRAY(SELECT quote_ident(a.attname)
                FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
@@ -42,7 +44,8 @@ SELECT n.nspname AS table_schema,
   LEFT JOIN pg_namespace AS fn ON fn.oid = fc.relnamespace
   LEFT JOIN pg_description AS d
     ON d.objoid = k.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
- WHERE k.contype IN ('p', 'u', 'f', 'c', 'x')
+ WHERE (k.contype IN ('p', 'u', 'f', 'c', 'x')
+        OR (k.contype = 'n' AND k.conislocal AND (NOT k.convalidated OR k.connoinherit)))
    AND k.conparentid = 0
    AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
    AND NOT EXISTS (SELECT FROM pg_depend AS e
