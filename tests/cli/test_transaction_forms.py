@@ -182,9 +182,10 @@ def test_the_dry_runs_note_the_wrapper_and_leave_it_out(conn, migration_dir, tar
         "CREATE TABLE a (id int);",
         "INSERT INTO a VALUES (1);",
     ]
-    assert down.stdout.splitlines()[:2] == [
+    assert down.stdout.splitlines()[:3] == [
         "-- down 1 a (0001_a.down.sql, one transaction, in place of its own BEGIN (line 1) and "
         "COMMIT (line 3))",
+        "-- locks a: ACCESS EXCLUSIVE (read from the statement; 'schemactl plan' observes it)",
         "DROP TABLE a;",
     ]
     assert "BEGIN" not in up.stdout.replace("own BEGIN", "")
