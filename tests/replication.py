@@ -13,12 +13,8 @@ need the pair fail with its message, never skip (CI has the binaries).
 from __future__ import annotations
 
 import contextlib
-import os
-import pwd
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,9 +24,15 @@ from pathlib import Path
 
 import psycopg
 
+from tests.matrix.clusters import (
+    ClusterUnavailable,
+    free_port,
+    hand_over,
+    run_program,
+)
+
 BINARIES = Path("/usr/lib/postgresql/15/bin")
 SUPERUSER = "postgres"
-SERVER_OS_USER = "postgres"
 STANDBY_NAME = "replica_a"
 
 _COMMON = {
@@ -45,7 +47,7 @@ _PRIMARY = {"wal_level": "replica", "max_wal_senders": "5", "wal_keep_size": "64
 _HBA = "host replication all 127.0.0.1/32 trust\n"
 
 
-class ReplicationUnavailable(RuntimeError):
+class ReplicationUnavailable(ClusterUnavailable):
     """A primary with a standby cannot be made here; the message says why."""
 
 
@@ -118,14 +120,14 @@ def make_pair() -> Pair:
         )
     directory = Path(tempfile.mkdtemp(prefix="schemactl-replication-"))
     try:
-        _hand_over(directory)
-        primary = Server(_free_port(), directory / "primary")
+        hand_over(directory)
+        primary = Server(free_port(), directory / "primary")
         _run("initdb", "-D", primary.datadir, "-U", SUPERUSER, "--auth=trust", "--no-sync")
         _configure(primary, _PRIMARY)
         with (primary.datadir / "pg_hba.conf").open("a") as hba:
             hba.write(_HBA)
         _start(primary, directory / "primary.log")
-        standby = Server(_free_port(), directory / "standby")
+        standby = Server(free_port(), directory / "standby")
         _run(
             "pg_basebackup",
             "-D",
@@ -176,62 +178,19 @@ def _configure(server: Server, extra: dict[str, str]) -> None:
     path = server.datadir / "postgresql.auto.conf"
     kept = path.read_text() if path.exists() else ""
     path.write_text(kept + "".join(f"{name} = {value}\n" for name, value in settings.items()))
-    _hand_over(path)
+    hand_over(path)
 
 
 def _start(server: Server, log: Path) -> None:
     try:
         _run("pg_ctl", "-D", server.datadir, "-l", log, "-w", "-t", "60", "start")
-    except ReplicationUnavailable as exc:
+    except ClusterUnavailable as exc:
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         raise ReplicationUnavailable(f"{exc}\n{tail}") from None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _server_user() -> pwd.struct_passwd | None:
-    """The OS user PostgreSQL's programs run as: None for this one, unless it is root."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam(SERVER_OS_USER)
-    except KeyError:
-        raise ReplicationUnavailable(
-            f"PostgreSQL does not run as root, and there is no {SERVER_OS_USER!r} user to run "
-            f"it as: run the tests as another user, or add one (useradd {SERVER_OS_USER})"
-        ) from None
-
-
-def _hand_over(path: Path) -> None:
-    user = _server_user()
-    if user is not None:
-        os.chown(path, user.pw_uid, user.pw_gid)
-
-
 def _run(program: str, *args: str | Path) -> None:
-    user = _server_user()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    # Output to a file, not a pipe: the server pg_ctl starts would inherit a pipe and keep
-    # it open, so reading it would never end.
-    with tempfile.TemporaryFile("w+") as output:
-        finished = subprocess.run(
-            [str(BINARIES / program), *map(str, args)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=environment,
-            cwd="/",  # root's home directory is not the server user's to enter
-            user=None if user is None else user.pw_uid,
-            group=None if user is None else user.pw_gid,
-            extra_groups=None if user is None else [],
-            check=False,
-        )
-        if finished.returncode != 0:
-            output.seek(0)
-            raise ReplicationUnavailable(f"{program} failed:\n{output.read()[-2000:]}")
+    run_program(BINARIES / program, *args)
 
 
 def main() -> int:

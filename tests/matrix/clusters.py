@@ -113,8 +113,8 @@ def start(version: str) -> Cluster:
         raise ClusterUnavailable(_not_installed(version))
     directory = Path(tempfile.mkdtemp(prefix=f"schemactl-{version}-"))
     try:
-        _hand_over(directory)
-        _run(bindir / "initdb", "-D", directory / "data", "-U", SUPERUSER, *_INITDB_OPTIONS)
+        hand_over(directory)
+        run_program(bindir / "initdb", "-D", directory / "data", "-U", SUPERUSER, *_INITDB_OPTIONS)
         cluster = _start_server(version, bindir, directory)
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
@@ -128,7 +128,9 @@ def stop(cluster: Cluster) -> None:
     _RUNNING.discard(cluster)
     if cluster.directory.exists():
         try:
-            _run(cluster.bindir / "pg_ctl", "-D", cluster.datadir, "-m", "immediate", "-w", "stop")
+            run_program(
+                cluster.bindir / "pg_ctl", "-D", cluster.datadir, "-m", "immediate", "-w", "stop"
+            )
         except ClusterUnavailable:
             _kill_leftover(cluster)
         shutil.rmtree(cluster.directory, ignore_errors=True)
@@ -155,11 +157,13 @@ def running(version: str) -> Iterator[Cluster]:
 def _start_server(version: str, bindir: Path, directory: Path) -> Cluster:
     failure = ""
     for _ in range(_STARTS):
-        port = _free_port()
+        port = free_port()
         _write_settings(directory / "data", port, socket_directory=directory)
         try:
             log = directory / "server.log"
-            _run(bindir / "pg_ctl", "-D", directory / "data", "-l", log, "-w", "-t", "60", "start")
+            run_program(
+                bindir / "pg_ctl", "-D", directory / "data", "-l", log, "-w", "-t", "60", "start"
+            )
         except ClusterUnavailable as exc:
             failure = f"{exc}\n{_tail(directory / 'server.log')}"
             continue
@@ -174,16 +178,16 @@ def _write_settings(datadir: Path, port: int, socket_directory: Path) -> None:
     text = "".join(f"{name} = {value}\n" for name, value in settings.items())
     path = datadir / "postgresql.auto.conf"
     path.write_text(text)
-    _hand_over(path)
+    hand_over(path)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _server_user() -> pwd.struct_passwd | None:
+def server_user() -> pwd.struct_passwd | None:
     """The OS user to run PostgreSQL's programs as: None for this one, unless it is root."""
     if os.geteuid() != 0:
         return None
@@ -196,14 +200,16 @@ def _server_user() -> pwd.struct_passwd | None:
         ) from None
 
 
-def _hand_over(path: Path) -> None:
-    user = _server_user()
+def hand_over(path: Path) -> None:
+    user = server_user()
     if user is not None:
         os.chown(path, user.pw_uid, user.pw_gid)
 
 
-def _run(program: Path, *args: str | Path) -> None:
-    user = _server_user()
+def run_program(program: Path, *args: str | Path) -> None:
+    """Run one of PostgreSQL's programs, as the server's OS user under root; raises
+    ClusterUnavailable with the end of its output when it fails."""
+    user = server_user()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     # The output goes to a file, not a pipe: the server pg_ctl starts would inherit the pipe
     # and keep it open, and reading it would never end.
