@@ -65,6 +65,7 @@ def test_every_setting_has_an_environment_variable(tmp_path):
         "SCHEMACTL_SCRATCH_URL": "postgresql:///b",
         "SCHEMACTL_LINT_DISABLE": "ban-drop-table, renaming-column",
         "SCHEMACTL_IDEMPOTENT": "true",
+        "SCHEMACTL_MAX_REPLICA_LAG": "2s",
     }
 
     settings = resolve(NO_FLAGS, env=env, cwd=tmp_path)
@@ -74,6 +75,7 @@ def test_every_setting_has_an_environment_variable(tmp_path):
     assert settings.scratch_url == "postgresql:///b"
     assert settings.lint_disable == {"ban-drop-table", "renaming-column"}
     assert settings.idempotent is True
+    assert settings.max_replica_lag == 2.0
     assert all(source.startswith("env:") for source in settings.sources.values())
 
 
