@@ -809,6 +809,7 @@ def evaluate_targets(case_results: list[CaseResult], imports: dict[str, list[str
             targets.append(Target(f"--{action} imports no psycopg/sqlparse", value, not found))
     for check_case, up_case, limit in CHECK_TARGETS:
         targets.append(check_target(case_results, check_case, up_case, limit))
+    targets.append(check_growth_target(case_results))
     peaks = [
         (case_result.case.name, case_result.results["schemactl"].peak_mb)
         for case_result in case_results
@@ -832,6 +833,24 @@ def check_target(
     if check is None or up is None:
         return Target(text, "not measured", None)
     return Target(text, f"{check / up:.2f}x", check / up <= limit)
+
+
+def check_growth_target(case_results: list[CaseResult]) -> Target:
+    """check's ratio to up on the largest realistic history over that on the smallest, against
+    how much larger the history is: a round trip that cost what the schema holds, not what a
+    step touched, made the ratio grow with the schema."""
+    small, large = REALISTIC_SIZES[0], REALISTIC_SIZES[-1]
+    text = f"check/up ratio, {large} over {small} realistic, <= {large / small:g}x"
+    ratios = []
+    for count in (small, large):
+        check = median_of(case_results, f"check-real-{count}", "schemactl")
+        up = median_of(case_results, f"up-real-{count}", "schemactl")
+        if check is None or up is None:
+            return Target(text, "not measured", None)
+        ratios.append(check / up)
+    growth = ratios[1] / ratios[0]
+    value = f"{ratios[1]:.2f}x / {ratios[0]:.2f}x = {growth:.2f}"
+    return Target(text, value, growth <= large / small)
 
 
 def targets_table(targets: list[Target]) -> list[str]:

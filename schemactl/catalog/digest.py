@@ -18,6 +18,14 @@ function's line is rendered again when a table it reads was written.
 No line shows a column's position (``attnum``): the model compares columns by name, and a
 column dropped by a down and added again by the up that follows comes back at a new position.
 
+Where event triggers record what each statement touches (``touched.install``, a superuser's
+scratch database), a digest does not scan the catalogs at all: it renders again the groups of
+rows (an object with its parts, see fingerprint.sql) of what the statements since the last
+digest created, altered or dropped, and of the views and functions that read them; after a
+rename, of everything that depends on what was renamed. Statements the events do not describe
+(see touched.sql), or that write catalog rows directly (``distrust``), make that digest scan
+as above.
+
 The converse of "equal digests, equal models" does not hold (a digest can change where the
 model does not, for example when an expression refers to an object by its OID), so a caller
 that sees two digests differ compares full models before it reports anything.
@@ -29,6 +37,7 @@ import hashlib
 import re
 import weakref
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -36,6 +45,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from schemactl.catalog.load import PINNED_SETTINGS, query_text
+from schemactl.catalog.touched import EVENTS_TABLE, Tracking
 from schemactl.run import db
 
 # Sums of 128-bit hashes: the digest of a set of lines, whatever their order, updated line by
@@ -47,6 +57,32 @@ _NAME_BITS = 48
 _NAME_MASK = (1 << _NAME_BITS) - 1
 
 Hashes = dict[str, dict[str, int]]  # kind -> key -> hash of the key's line and name
+Key = tuple[str, str]  # (kind, key)
+Line = tuple[str, str, str, str, int]  # (kind, key, line, name, group)
+
+# Kinds whose key is their row's OID, which a dropped object's event gives.
+_KEYED_BY_OID = (
+    "relation",
+    "index",
+    "sequence",
+    "partitioned",
+    "constraint",
+    "type",
+    "function",
+    "trigger",
+    "schema",
+    "extension",
+    "collation",
+    "operator class",
+    "operator family",
+    "operator",
+    "text search configuration",
+    "text search dictionary",
+)
+# The group of policies and extension members, which every digest renders.
+_ALWAYS = 0
+# Takes between two prunings of what SchemaDigests remembers of keys no longer held.
+_PRUNE_EVERY = 200
 
 
 class Digest:
@@ -55,13 +91,16 @@ class Digest:
     Compares equal to another ``Digest`` exactly when the digests are equal.
     """
 
-    __slots__ = ("_hashes", "_recent", "_since", "value")
+    __slots__ = ("__weakref__", "_hashes", "_mark", "_recent", "_since", "value")
 
-    def __init__(self, value: int, hashes: Hashes, since: str, recent: list[str]):
+    def __init__(
+        self, value: int, hashes: Hashes, since: str, recent: list[str], mark: int | None = None
+    ):
         self.value = value
         self._hashes = hashes  # never changed once made: later digests copy what they change
         self._since = since  # rows written by this transaction ID or a later one are new
         self._recent = recent  # keys whose lines this digest rendered
+        self._mark = mark  # the last event recorded when it was taken (None: not tracked)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Digest) and other.value == self.value
@@ -77,40 +116,173 @@ class SchemaDigests:
     """Digests of the database ``conn`` is connected to, each built on the one before.
 
     The connection must only change the schema through statements this session sends: after
-    a rollback to an earlier state, ``restore`` the digest taken in it.
+    a rollback to an earlier state, ``restore`` the digest taken in it. With ``tracking``
+    (event triggers ``touched.install`` put on this session), a digest renders what the
+    statements since the last one touched instead of scanning the catalogs.
     """
 
-    def __init__(self, conn: psycopg.Connection[Any]):
+    def __init__(self, conn: psycopg.Connection[Any], tracking: Tracking | None = None):
         self._conn = conn
         self._last: Digest | None = None
+        self._tracking = tracking
+        self._distrusted = False
+        # The keys each group has held in any digest so far: a key's group never changes
+        # (fingerprint.sql), so one index serves every digest, rolled back or not.
+        self._groups: dict[int, set[Key]] = {}
+        # Sequences a table owned (their 'depends' keys), for learning that one was dropped
+        # with what owned it (DROP IDENTITY), which no event reports.
+        self._owned: dict[int, set[str]] = {}
+        # Both grow with every object ever made (each up makes new OIDs): what no digest that
+        # can still be restored holds is dropped now and then.
+        self._issued: weakref.WeakSet[Digest] = weakref.WeakSet()
+        self._until_pruned = _PRUNE_EVERY
+
+    @property
+    def tracked(self) -> bool:
+        """Whether digests follow the event triggers (they stop when the triggers go)."""
+        return self._tracking is not None
 
     def take(self) -> Digest:
         """The digest of the schema as it is now."""
         last = self._last
-        self._last = self._from_scratch() if last is None else self._update(last)
+        if last is None:
+            self._last = self._from_scratch(self._first_mark())
+        elif self._tracking is not None and last._mark is not None:
+            self._last = self._touched(last, self._tracking)
+        else:
+            self._last = self._update(last, None)
+        self._issued.add(self._last)
+        self._until_pruned -= 1
+        if self._until_pruned <= 0:
+            self._prune()
         return self._last
 
     def restore(self, digest: Digest) -> None:
         """The schema is back where ``digest`` was taken (a transaction rolled back)."""
         self._last = digest
 
-    def _from_scratch(self) -> Digest:
+    def distrust(self) -> None:
+        """The next statements may write catalog rows no event reports (``UPDATE pg_attribute``
+        ...): the next digest scans the catalogs."""
+        self._distrusted = True
+
+    def _first_mark(self) -> int | None:
+        if self._tracking is None:
+            return None
+        try:
+            [[(mark,)]] = _execute(self._conn, [(_MARK, [])])
+        except psycopg.errors.UndefinedTable:
+            self._tracking = None
+            return None
+        return int(mark)
+
+    def _from_scratch(self, mark: int | None) -> Digest:
         rows = _lines(self._conn, since=None)
         hashes: Hashes = {}
         value = 0
-        for kind, key, line, name in rows.fresh:
+        for kind, key, line, name, group in rows.fresh:
             line_hash = _hash(line, name)
             hashes.setdefault(kind, {})[key] = line_hash
             value += line_hash
-        return Digest(value % _MODULUS, hashes, rows.since, [])
+            self._index(kind, key, group)
+        return Digest(value % _MODULUS, hashes, rows.since, [], mark)
 
-    def _update(self, last: Digest) -> Digest:
+    def _prune(self) -> None:
+        """Forget the keys no digest that can still be restored holds."""
+        self._until_pruned = _PRUNE_EVERY
+        live = [digest._hashes for digest in self._issued]
+
+        def held(kind: str, key: str) -> bool:
+            return any(key in hashes.get(kind, ()) for hashes in live)
+
+        for group, keys in list(self._groups.items()):
+            kept = {(kind, key) for kind, key in keys if held(kind, key)}
+            if kept:
+                self._groups[group] = kept
+            else:
+                del self._groups[group]
+        for owner, owned in list(self._owned.items()):
+            kept_owned = {key for key in owned if held("depends", key)}
+            if kept_owned:
+                self._owned[owner] = kept_owned
+            else:
+                del self._owned[owner]
+
+    def _index(self, kind: str, key: str, group: int) -> None:
+        self._groups.setdefault(group, set()).add((kind, key))
+        if kind == "depends":
+            _, owner, _, deptype = key.split(".")
+            if deptype in ("a", "i"):
+                self._owned.setdefault(int(owner), set()).add(key)
+
+    def _touched(self, last: Digest, tracking: Tracking) -> Digest:
+        distrusted, self._distrusted = self._distrusted, False
+        renamed = False
+        while True:
+            try:
+                changes, rows = _touched_lines(self._conn, last, tracking, renamed)
+            except psycopg.errors.UndefinedTable:
+                # A migration dropped the events table.
+                self._tracking = None
+                return self._update(last, None)
+            if changes.untracked:
+                self._tracking = None
+                return self._update(last, None)
+            if changes.fallback or distrusted:
+                return self._update(last, changes.mark)
+            digest = self._merge(last, changes, rows, renamed)
+            if digest is not None:
+                return digest
+            renamed = True  # lines that show the old name: render what depends on it
+
+    def _merge(self, last: Digest, changes: _Changes, rows: _Lines, renamed: bool) -> Digest | None:
+        """``last`` with the touched groups rendered again; None when a known row was renamed
+        and not everything that depends on it was rendered (``renamed`` False)."""
+        rendered: dict[Key, int] = {}
+        for kind, key, line, name, group in rows.fresh:
+            line_hash = _hash(line, name)
+            known = last._hashes.get(kind, {}).get(key)
+            if not renamed and known is not None and (known ^ line_hash) & _NAME_MASK:
+                return None
+            rendered[(kind, key)] = line_hash
+            self._index(kind, key, group)
+        gone: set[Key] = set()
+        for group in changes.scope:
+            gone.update(self._groups.get(group, ()))
+            for owned in self._owned.get(group, ()):
+                sequence = int(owned.split(".")[0])
+                if sequence not in changes.scope and owned in last._hashes.get("depends", {}):
+                    gone.update(self._groups.get(sequence, ()))
+        for classid, objid, objsubid in changes.dropped:
+            gone.update(_dropped_keys(last._hashes, classid, objid, objsubid))
+        hashes = dict(last._hashes)
+        copied: set[str] = set()
+        value = last.value
+
+        def kind_of(kind: str) -> dict[str, int]:
+            if kind not in copied:
+                hashes[kind] = dict(hashes.get(kind, {}))
+                copied.add(kind)
+            return hashes[kind]
+
+        for kind, key in gone.difference(rendered):
+            if key in hashes.get(kind, {}):
+                value -= kind_of(kind).pop(key)
+        for (kind, key), line_hash in rendered.items():
+            merged = kind_of(kind)
+            value += line_hash - merged.get(key, 0)
+            merged[key] = line_hash
+        recent = [key for _, key in rendered]
+        return Digest(value % _MODULUS, hashes, rows.since, recent, changes.mark)
+
+    def _update(self, last: Digest, mark: int | None) -> Digest:
         rows = _lines(self._conn, since=last._since, keys=last._recent)
         if rows.builtin_written:
-            return self._from_scratch()
+            return self._from_scratch(mark)
         fresh: Hashes = {}
-        for kind, key, line, name in rows.fresh:
+        for kind, key, line, name, group in rows.fresh:
             fresh.setdefault(kind, {})[key] = _hash(line, name)
+            self._index(kind, key, group)
         hashes = dict(last._hashes)
         value = last.value
         unsure = []
@@ -121,7 +293,7 @@ class SchemaDigests:
             if not new and len(known) == count:
                 continue
             if any((known.get(key, h) ^ h) & _NAME_MASK for key, h in new.items()):
-                return self._from_scratch()  # renamed: other lines may show the old name
+                return self._from_scratch(mark)  # renamed: other lines may show the old name
             merged = dict(known)
             for key, line_hash in new.items():
                 value += line_hash - merged.get(key, 0)
@@ -141,14 +313,25 @@ class SchemaDigests:
                 for key in [k for k in merged if (kind, k) not in everything.present]:
                     value -= merged.pop(key)
                 if len(merged) != everything.counts.get(kind, 0):
-                    return self._from_scratch()  # cannot happen; never trust a guess
+                    return self._from_scratch(mark)  # cannot happen; never trust a guess
         recent = [key for new in fresh.values() for key in new]
-        return Digest(value % _MODULUS, hashes, rows.since, recent)
+        return Digest(value % _MODULUS, hashes, rows.since, recent, mark)
 
 
 def fingerprint(conn: psycopg.Connection[Any]) -> str:
     """The digest of the schema as it is now, read from every row (see ``SchemaDigests``)."""
     return str(SchemaDigests(conn).take())
+
+
+def _dropped_keys(hashes: Hashes, classid: int, objid: int, objsubid: int) -> list[Key]:
+    """The keys in ``hashes`` a dropped object's own rows had: its comment's, and its OID's
+    or column's."""
+    if objsubid:
+        candidates = [("column", f"{objid}.{objsubid}")]
+    else:
+        candidates = [(kind, str(objid)) for kind in _KEYED_BY_OID]
+    candidates.append(("comment", f"{classid}.{objid}.{objsubid}"))
+    return [(kind, key) for kind, key in candidates if key in hashes.get(kind, ())]
 
 
 def _hash(line: str, name: str) -> int:
@@ -164,7 +347,7 @@ class _Lines:
     __slots__ = ("builtin_written", "counts", "fresh", "present", "since")
 
     def __init__(self) -> None:
-        self.fresh: list[tuple[str, str, str, str]] = []  # (kind, key, line, name) of new rows
+        self.fresh: list[Line] = []  # (kind, key, line, name, group) of new rows
         self.present: set[tuple[str, str]] = set()  # (kind, key) of every row listed
         self.counts: dict[str, int] = {}
         self.since = ""
@@ -179,8 +362,13 @@ def _lines(
 ) -> _Lines:
     """The lines of rows written by transaction ``since`` or later (every row for None), the
     keys of every row of ``kinds`` and of those among ``keys`` that still exist."""
+    [answer_rows] = _execute(conn, [(_FINGERPRINT, [since, list(kinds), list(keys)])])
+    return _sorted_out(answer_rows)
+
+
+def _sorted_out(rows: list[tuple[Any, ...]]) -> _Lines:
     answer = _Lines()
-    for kind, key, line, name in _execute(conn, [since, list(kinds), list(keys)]):
+    for kind, key, line, name, group in rows:
         if kind is None:
             if key == "since":
                 answer.since = line
@@ -191,35 +379,95 @@ def _lines(
         else:
             answer.present.add((kind, key))
             if line is not None:
-                answer.fresh.append((kind, key, line, name))
+                answer.fresh.append((kind, key, line, name, int(group)))
     return answer
 
 
-def _execute(conn: psycopg.Connection[Any], args: list[Any]) -> list[tuple[Any, ...]]:
-    """fingerprint.sql run as a server-side prepared statement, in one round trip.
+class _Changes:
+    """One answer of touched.sql, sorted out."""
 
-    It costs the server about as much to plan as to run, and check runs it hundreds of times.
-    psycopg's own prepared statements do not last: it deallocates them all after any DROP,
-    ALTER or ROLLBACK, which is every round trip. The name carries a hash of the text, so a
-    changed text never runs under an old name.
-    """
-    text = _query(conn.info.server_version)
-    name = f"schemactl_digest_{hashlib.sha1(text.encode()).hexdigest()[:12]}"
-    prepared = _PREPARED.setdefault(conn, set())
-    execute = sql.SQL("EXECUTE {}({})").format(
-        sql.Identifier(name), sql.SQL(", ").join(sql.Literal(arg) for arg in args)
+    __slots__ = ("dropped", "fallback", "mark", "scope", "untracked")
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.mark = 0
+        self.scope: set[int] = {_ALWAYS}
+        self.dropped: list[tuple[int, int, int]] = []
+        self.fallback: list[str] = []
+        for what, text, classid, objid, objsubid in rows:
+            if what == "mark":
+                self.mark = int(text)
+            elif what == "scope":
+                self.scope.update(int(group) for group in text.strip("{}").split(",") if group)
+            elif what == "dropped":
+                self.dropped.append((int(classid), int(objid), int(objsubid)))
+            else:
+                self.fallback.append(text)
+        self.untracked = any(reason.startswith("untracked") for reason in self.fallback)
+
+
+def _touched_lines(
+    conn: psycopg.Connection[Any], last: Digest, tracking: Tracking, renamed: bool
+) -> tuple[_Changes, _Lines]:
+    """What the statements since ``last`` touched, and the lines of its groups: touched.sql
+    sets the scope that fingerprint.sql then reads, in one transaction and round trip."""
+    changes, lines = _execute(
+        conn,
+        [
+            (_TOUCHED, [last._mark, last._since, renamed, list(tracking.trigger_names)]),
+            (_FINGERPRINT, [None, [], []]),
+        ],
     )
+    return _Changes(changes), _sorted_out(lines)
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A query the digests run as a server-side prepared statement: a file in queries/ (or
+    the text itself) and its parameters' types."""
+
+    file: str
+    parameters: str = ""
+    text: str = ""
+
+    def prepared(self, server_version: int) -> tuple[str, str]:
+        """Its name and text for this server: a hash of the text is in the name, so a
+        changed text never runs under an old name."""
+        text = self.text or _query(self.file, server_version)
+        return f"schemactl_{self.file}_{hashlib.sha1(text.encode()).hexdigest()[:12]}", text
+
+
+_FINGERPRINT = _Query("fingerprint", "xid, text[], text[]")
+_TOUCHED = _Query("touched", "bigint, xid, boolean, text[]")
+_MARK = _Query("mark", text=f"SELECT coalesce(max(n), 0) FROM {EVENTS_TABLE}")
+
+
+def _execute(
+    conn: psycopg.Connection[Any], calls: list[tuple[_Query, list[Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Each query run with its arguments, in order, as server-side prepared statements in one
+    round trip; the rows of each.
+
+    They cost the server about as much to plan as to run, and check runs them hundreds of
+    times. psycopg's own prepared statements do not last: it deallocates them all after any
+    DROP, ALTER or ROLLBACK, which is every round trip.
+    """
+    prepared = _PREPARED.setdefault(conn, set())
     try:
-        return _run(conn, name, text, execute.as_string(conn), prepared)
-    except psycopg.errors.InvalidSqlStatementName:
-        # The session dropped it (DISCARD ALL in a migration, psycopg's DEALLOCATE ALL).
+        return _run(conn, calls, prepared)
+    except (psycopg.errors.InvalidSqlStatementName, psycopg.errors.DuplicatePreparedStatement):
+        # The session dropped them (DISCARD ALL in a migration, psycopg's DEALLOCATE ALL), or
+        # kept one whose batch failed after it (PREPARE is not undone by a rollback).
         prepared.clear()
-        return _run(conn, name, text, execute.as_string(conn), prepared)
+        listed = conn.execute("SELECT name FROM pg_prepared_statements", prepare=False)
+        prepared.update(name for (name,) in listed)
+        return _run(conn, calls, prepared)
 
 
 def _run(
-    conn: psycopg.Connection[Any], name: str, text: str, execute: str, prepared: set[str]
-) -> list[tuple[Any, ...]]:
+    conn: psycopg.Connection[Any],
+    calls: list[tuple[_Query, list[Any]]],
+    prepared: set[str],
+) -> list[list[tuple[Any, ...]]]:
     # The settings are pinned in a transaction of the digest's own, or a savepoint of the
     # caller's, that is rolled back: what the caller had set comes back with no query to ask
     # what it was. Simple protocol, so the statements travel together.
@@ -228,15 +476,29 @@ def _run(
     else:
         begin = "SAVEPOINT schemactl_digest"
         end = "ROLLBACK TO SAVEPOINT schemactl_digest; RELEASE SAVEPOINT schemactl_digest"
-    statements = [begin, _PIN, execute, end]
-    if name not in prepared:
-        statements.insert(2, f"PREPARE {name}(xid, text[], text[]) AS {text.rstrip().rstrip(';')}")
+    statements = [begin, _PIN]
+    executes = []
+    names = []
+    for query, args in calls:
+        name, text = query.prepared(conn.info.server_version)
+        if name not in prepared:
+            parameters = f"({query.parameters})" if query.parameters else ""
+            statements.append(f"PREPARE {name}{parameters} AS {text.rstrip().rstrip(';')}")
+        names.append(name)
+        execute = sql.SQL("EXECUTE {}").format(sql.Identifier(name))
+        if args:
+            listed = sql.SQL(", ").join(sql.Literal(arg) for arg in args)
+            execute = sql.SQL("{}({})").format(execute, listed)
+        executes.append(execute.as_string(conn))
+    first = len(statements)
+    statements += [*executes, end]
     with conn.cursor() as cur:
         try:
             if not db.reads_plainly(conn):
                 # The server reads the whole text before the pin takes effect: pin first.
                 cur.execute(";\n".join(statements[:2]), prepare=False)
                 del statements[:2]
+                first -= 2
             # Not prepare=None: once psycopg prepares a statement of its own on this
             # connection it sends DEALLOCATE ALL at the next DROP, taking this one with it.
             cur.execute(";\n".join(statements), prepare=False)
@@ -244,22 +506,26 @@ def _run(
             if not conn.closed and conn.info.transaction_status == TransactionStatus.INERROR:
                 conn.execute(end, prepare=False)
             raise
-        prepared.add(name)
-        for _ in range(statements.index(execute)):
+        prepared.update(names)
+        for _ in range(first):
             cur.nextset()
-        return cur.fetchall()
+        answers = []
+        for _ in executes:
+            answers.append(cur.fetchall())
+            cur.nextset()
+        return answers
 
 
 _PIN = "SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PINNED_SETTINGS.items())
 
 
-def _query(server_version: int) -> str:
-    """fingerprint.sql with the columns of newer servers kept where this server has them."""
+def _query(file: str, server_version: int) -> str:
+    """A query file with the columns of newer servers kept where this server has them."""
 
     def keep(match: re.Match[str]) -> str:
         return match[2] if server_version >= int(match[1]) * 10000 else ""
 
-    return _SINCE.sub(keep, query_text("fingerprint"))
+    return _SINCE.sub(keep, query_text(file))
 
 
 _SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")

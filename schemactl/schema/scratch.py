@@ -42,6 +42,15 @@ STOP_TIMEOUT_SECONDS = 10.0
 _TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 _DEFERRED = {signal.SIGINT, *_TERMINATING}
 
+# The URLs of the throwaway databases and clusters this process made and has not yet removed.
+_OURS: set[str] = set()
+
+
+def is_ours(url: str) -> bool:
+    """Whether ``url`` is a scratch database or cluster this process made (and so may change
+    more than its schema: event triggers), not one a caller lent (``given_database``)."""
+    return url in _OURS
+
 
 def open_scratch(
     *, scratch_url: str | None, server_url: str | None, mode: str = "auto"
@@ -141,9 +150,12 @@ def scratch_database(server_url: str) -> Iterator[str]:
         admin = connect(server_url, purpose="scratch")
         try:
             _create_database(admin, name, server_url)
-            yield conninfo.make_conninfo(server_url, dbname=name)
+            url = conninfo.make_conninfo(server_url, dbname=name)
+            _OURS.add(url)
+            yield url
         finally:
             with signals_deferred():
+                _OURS.discard(conninfo.make_conninfo(server_url, dbname=name))
                 _drop_database(admin, name, server_url)
 
 
@@ -222,9 +234,11 @@ def embedded_cluster() -> Iterator[str]:
             server = _start_server(bindir, base, user)
             url = cluster_url(base)
             _wait_until_ready(server, url, base)
+            _OURS.add(url)
             yield url
         finally:
             with signals_deferred():
+                _OURS.discard(cluster_url(base))
                 _stop_server(server)
                 _remove(base)
 

@@ -36,9 +36,9 @@ def full_renders(monkeypatch: pytest.MonkeyPatch) -> list[SchemaDigests]:
     seen: list[SchemaDigests] = []
     original = SchemaDigests._from_scratch
 
-    def counted(self: SchemaDigests):  # type: ignore[no-untyped-def]
+    def counted(self: SchemaDigests, *args):  # type: ignore[no-untyped-def]
         seen.append(self)
-        return original(self)
+        return original(self, *args)
 
     monkeypatch.setattr(SchemaDigests, "_from_scratch", counted)
     return seen

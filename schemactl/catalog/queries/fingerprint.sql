@@ -11,7 +11,7 @@
 -- model reads, which is several times cheaper. ``/*since N: ...*/`` holds columns that only
 -- servers from version N have; schemactl keeps them for those servers.
 --
--- Each row is (kind, key, line, name): the key names the catalog row (by OID, which stays the
+-- Each row is (kind, key, line, name, group): the key names the catalog row (by OID, which stays the
 -- same while the row is updated), the line is what the digest holds, and the name is how other
 -- lines show the row (a changed line under a new name means other lines may be stale). No line
 -- shows a column's position: a column dropped and added back returns at a new one, and the
@@ -29,16 +29,45 @@
 -- NULL, key 'since': the oldest still running, so a row written after this query, or by a
 -- transaction still open, is newer), and how many built-in catalog rows were written since
 -- $1, when any were (kind NULL, key 'built-in rows written').
+--
+-- The group is the OID of the object a row belongs to, for rendering again only what a step
+-- touched (catalog/touched.py): a table's columns, constraints, indexes (with their own
+-- relation rows), triggers, inheritance and partitioning, and the comments on any of them are
+-- the table's; an enum's labels and a domain's constraints the type's; policies and extension
+-- members, which are always rendered, group 0; every other row is its own object's. When the
+-- setting schemactl.scope holds an array of groups, only those groups' rows are listed, each
+-- rendered, and $1 must be NULL; unset, every group is.
 -- schemactl runs each query with search_path = pg_catalog, pg_temp.
 WITH user_namespaces AS (
     SELECT oid FROM pg_namespace
      WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
+), setting AS MATERIALIZED (
+    SELECT nullif(current_setting('schemactl.scope', true), '')::oid[] AS groups
+), scope AS MATERIALIZED (
+    SELECT g.groups, g.groups IS NOT NULL AS scoped,
+           -- the relations of the groups: tables and their indexes
+           ARRAY(SELECT unnest(g.groups)
+                 UNION ALL
+                 SELECT i.indexrelid FROM pg_index AS i
+                  WHERE i.indrelid = ANY((SELECT groups FROM setting)::oid[]))
+               AS relations
+      FROM setting AS g
 ), relations AS (
+    -- Unscoped, a scan of the user rows; scoped, a lookup of the groups' (one-time filters
+    -- pick the branch).
     SELECT c.oid, c.relkind, c.relpersistence, c.relam, c.reltablespace, c.relrowsecurity,
            c.relforcerowsecurity, c.relispartition, c.reloptions, c.relpartbound,
            c.relreplident, c.xmin
       FROM pg_class AS c
-     WHERE c.oid >= 16384 AND c.relnamespace IN (SELECT oid FROM user_namespaces)
+     WHERE NOT (SELECT scoped FROM scope)
+       AND c.oid >= 16384 AND c.relnamespace IN (SELECT oid FROM user_namespaces)
+    UNION ALL
+    SELECT c.oid, c.relkind, c.relpersistence, c.relam, c.reltablespace, c.relrowsecurity,
+           c.relforcerowsecurity, c.relispartition, c.reloptions, c.relpartbound,
+           c.relreplident, c.xmin
+      FROM pg_class AS c
+     WHERE c.oid = ANY((SELECT relations FROM scope)::oid[])
+       AND c.oid >= 16384 AND c.relnamespace IN (SELECT oid FROM user_namespaces)
 ), since AS (
     SELECT $1::xid IS NULL AS everything, age($1::xid) AS age
 ), fresh_defaults AS (
@@ -59,27 +88,33 @@ WITH user_namespaces AS (
 ), lines AS (
     SELECT 'extension' AS kind, e.oid::text AS key, f.fresh, e.extname::text AS name,
            CASE WHEN f.fresh THEN 'extension ' || ROW(e.extname, e.extversion,
-               e.extnamespace::regnamespace, e.extrelocatable, e.extconfig IS NULL)::text END AS line
+               e.extnamespace::regnamespace, e.extrelocatable, e.extconfig IS NULL)::text END AS line,
+           e.oid AS grp
       FROM pg_extension AS e, since AS s,
            LATERAL (SELECT s.everything OR age(e.xmin) <= s.age AS fresh) AS f
+     WHERE NOT (SELECT scoped FROM scope) OR e.oid = ANY((SELECT groups FROM scope)::oid[])
     UNION ALL
     SELECT 'extension members', x.extname, true, '',
-           'extension members ' || ROW(x.extname, count(*))::text
+           'extension members ' || ROW(x.extname, count(*))::text, 0::oid
       FROM pg_depend AS d JOIN pg_extension AS x ON x.oid = d.refobjid
      WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
      GROUP BY x.extname
     UNION ALL
     SELECT 'schema', n.oid::text, f.fresh, n.nspname::text,
-           CASE WHEN f.fresh THEN 'schema ' || n.nspname END
+           CASE WHEN f.fresh THEN 'schema ' || n.nspname END, n.oid
       FROM pg_namespace AS n, since AS s,
            LATERAL (SELECT s.everything OR age(n.xmin) <= s.age AS fresh) AS f
      WHERE n.oid IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR n.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'relation', c.oid::text, f.fresh, CASE WHEN f.fresh THEN c.oid::regclass::text END,
            CASE WHEN f.fresh THEN 'relation ' || ROW(c.oid::regclass, c.relkind, c.relpersistence,
                c.relam, c.reltablespace, c.relrowsecurity, c.relforcerowsecurity,
                c.relispartition, c.reloptions, c.relpartbound, c.relreplident,
-               CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END)::text END
+               CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END)::text END,
+           CASE WHEN f.fresh THEN CASE WHEN c.relkind IN ('i', 'I')
+               THEN (SELECT i.indrelid FROM pg_index AS i WHERE i.indexrelid = c.oid)
+               ELSE c.oid END END
       FROM relations AS c, since AS s,
            LATERAL (SELECT s.everything OR age(c.xmin) <= s.age
                         -- CREATE OR REPLACE VIEW writes the rule, not always the relation;
@@ -105,7 +140,8 @@ WITH user_namespaces AS (
                a.attnotnull, a.attidentity, a.attgenerated,
                a.attcollation, a.attndims, a.attislocal, a.attinhcount,
                (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef AS ad
-                 WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum))::text END
+                 WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum))::text END,
+           a.attrelid
       -- An index's own attributes follow from its key, which the index line holds.
       FROM relations AS c
       -- OFFSET 0 keeps this a lookup by table (the index on attrelid), not a scan of every
@@ -131,10 +167,14 @@ WITH user_namespaces AS (
                  WHERE a.attrelid = k.confrelid),
                k.conpfeqop, k.conexclop
                /*since 15: , k.confdelsetcols*/,
-               CASE WHEN k.conbin IS NOT NULL THEN pg_get_constraintdef(k.oid) END)::text END
+               CASE WHEN k.conbin IS NOT NULL THEN pg_get_constraintdef(k.oid) END)::text END,
+           CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
       FROM pg_constraint AS k, since AS s,
            LATERAL (SELECT s.everything OR age(k.xmin) <= s.age AS fresh) AS f
      WHERE k.oid >= 16384 AND k.connamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope)
+            OR CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
+               = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'index', i.indexrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'index ' || ROW(i.indexrelid::regclass, i.indrelid::regclass,
@@ -149,7 +189,8 @@ WITH user_namespaces AS (
                i.indcollation, i.indclass, i.indoption,
                CASE WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
                     THEN pg_get_indexdef(i.indexrelid) END,
-               c.relam /*since 15: , i.indnullsnotdistinct*/)::text END
+               c.relam /*since 15: , i.indnullsnotdistinct*/)::text END,
+           i.indrelid
       FROM pg_index AS i JOIN relations AS c ON c.oid = i.indexrelid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(i.xmin) <= s.age
@@ -157,7 +198,8 @@ WITH user_namespaces AS (
     UNION ALL
     SELECT 'sequence', s.seqrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'sequence '
-               || ROW(s.seqrelid::regclass, to_jsonb(s) - 'seqrelid')::text END
+               || ROW(s.seqrelid::regclass, to_jsonb(s) - 'seqrelid')::text END,
+           s.seqrelid
       FROM pg_sequence AS s JOIN relations AS c ON c.oid = s.seqrelid
       CROSS JOIN since AS b,
            LATERAL (SELECT b.everything OR age(s.xmin) <= b.age AS fresh) AS f
@@ -167,7 +209,8 @@ WITH user_namespaces AS (
                || ROW(d.objid::regclass, d.refobjid::regclass,
                       (SELECT a.attname FROM pg_attribute AS a
                         WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid),
-                      d.deptype)::text END
+                      d.deptype)::text END,
+           d.objid
       FROM relations AS c
       -- OFFSET 0: looked up by sequence, not a scan of every dependency in the database
       CROSS JOIN LATERAL (SELECT d.*, d.xmin FROM pg_depend AS d
@@ -180,40 +223,48 @@ WITH user_namespaces AS (
     UNION ALL
     SELECT 'inherits', h.inhrelid::text || '.' || h.inhseqno, f.fresh, '',
            CASE WHEN f.fresh THEN 'inherits '
-               || ROW(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text END
+               || ROW(h.inhrelid::regclass, h.inhparent::regclass, h.inhseqno)::text END,
+           h.inhrelid
       FROM pg_inherits AS h JOIN relations AS c ON c.oid = h.inhrelid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(h.xmin) <= s.age AS fresh) AS f
     UNION ALL
     SELECT 'partitioned', p.partrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'partitioned '
-               || ROW(p.partrelid::regclass, to_jsonb(p) - 'partrelid')::text END
+               || ROW(p.partrelid::regclass, to_jsonb(p) - 'partrelid')::text END,
+           p.partrelid
       FROM pg_partitioned_table AS p JOIN relations AS c ON c.oid = p.partrelid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(p.xmin) <= s.age AS fresh) AS f
     UNION ALL
     SELECT 'type', t.oid::text, f.fresh, CASE WHEN f.fresh THEN t.oid::regtype::text END,
            CASE WHEN f.fresh THEN 'type ' || ROW(t.oid::regtype, t.typbasetype::regtype,
-               to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner,typacl}'::text[])::text END
+               to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner,typacl}'::text[])::text END,
+           t.oid
       FROM pg_type AS t, since AS s,
            LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
      WHERE t.oid >= 16384 AND t.typnamespace IN (SELECT oid FROM user_namespaces)
        AND t.typcategory <> 'A'
        -- a table's row type is the table's; a standalone composite type is a type
-       AND t.typrelid NOT IN (SELECT oid FROM relations WHERE relkind <> 'c')
+       AND (t.typrelid = 0 OR NOT EXISTS (SELECT FROM pg_class AS r
+                                           WHERE r.oid = t.typrelid AND r.relkind <> 'c'))
+       AND (NOT (SELECT scoped FROM scope) OR t.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'enum label', e.oid::text, f.fresh, e.enumlabel::text,
            CASE WHEN f.fresh THEN 'enum label '
-               || ROW(e.enumtypid::regtype, e.enumsortorder, e.enumlabel)::text END
+               || ROW(e.enumtypid::regtype, e.enumsortorder, e.enumlabel)::text END,
+           e.enumtypid
       FROM pg_enum AS e JOIN pg_type AS t ON t.oid = e.enumtypid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(e.xmin) <= s.age AS fresh) AS f
      WHERE t.typnamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR e.enumtypid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'function', p.oid::text, f.fresh, CASE WHEN f.fresh THEN p.oid::regprocedure::text END,
            CASE WHEN f.fresh THEN 'function ' || ROW(p.oid::regprocedure, p.prorettype::regtype,
                CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
-               to_jsonb(p) - '{oid,pronamespace,prorettype,proowner,proacl}'::text[])::text END
+               to_jsonb(p) - '{oid,pronamespace,prorettype,proowner,proacl}'::text[])::text END,
+           p.oid
       FROM pg_proc AS p, since AS s,
            LATERAL (SELECT s.everything OR age(p.xmin) <= s.age
                         -- a SQL-standard body is deparsed like a view's query (14 on;
@@ -226,11 +277,13 @@ WITH user_namespaces AS (
                                                 AND d.refclassid = 'pg_class'::regclass)))
                     AS fresh) AS f
      WHERE p.oid >= 16384 AND p.pronamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR p.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'trigger', t.oid::text, f.fresh, t.tgname::text,
            CASE WHEN f.fresh THEN 'trigger ' || ROW(pg_get_triggerdef(t.oid), t.tgenabled,
                t.tgconstrrelid::regclass, t.tgconstrindid::regclass,
-               to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid,tgattr,tgqual}'::text[])::text END
+               to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid,tgattr,tgqual}'::text[])::text END,
+           t.tgrelid
       FROM pg_trigger AS t JOIN relations AS c ON c.oid = t.tgrelid
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
@@ -239,57 +292,72 @@ WITH user_namespaces AS (
     SELECT 'policy', p.oid::text, true, p.polname::text,
            'policy ' || ROW(p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive,
                p.polroles::regrole[], pg_get_expr(p.polqual, p.polrelid),
-               pg_get_expr(p.polwithcheck, p.polrelid))::text
-      FROM pg_policy AS p JOIN relations AS c ON c.oid = p.polrelid
+               pg_get_expr(p.polwithcheck, p.polrelid))::text, 0::oid
+      -- every policy, whatever the scope
+      FROM pg_policy AS p JOIN pg_class AS c ON c.oid = p.polrelid
+     WHERE c.oid >= 16384 AND c.relnamespace IN (SELECT oid FROM user_namespaces)
     UNION ALL
     -- Objects that others name: renaming one changes how the model spells its users, while
     -- the OIDs those users hold stay the same.
     SELECT 'collation', c.oid::text, f.fresh, c.collname::text,
            CASE WHEN f.fresh THEN 'collation ' || ROW(c.collnamespace::regnamespace, c.collname,
-               to_jsonb(c) - '{oid,collnamespace,collowner}'::text[])::text END
+               to_jsonb(c) - '{oid,collnamespace,collowner}'::text[])::text END,
+           c.oid
       FROM pg_collation AS c, since AS s,
            LATERAL (SELECT s.everything OR age(c.xmin) <= s.age AS fresh) AS f
      WHERE c.oid >= 16384 AND c.collnamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR c.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'operator class', o.oid::text, f.fresh, o.opcname::text,
            CASE WHEN f.fresh THEN 'operator class ' || ROW(o.opcnamespace::regnamespace,
-               o.opcname, o.opcmethod, o.opcintype::regtype, o.opcdefault, o.opckeytype)::text END
+               o.opcname, o.opcmethod, o.opcintype::regtype, o.opcdefault, o.opckeytype)::text END,
+           o.oid
       FROM pg_opclass AS o, since AS s,
            LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
      WHERE o.oid >= 16384 AND o.opcnamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR o.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'operator family', o.oid::text, f.fresh, o.opfname::text,
            CASE WHEN f.fresh THEN 'operator family '
-               || ROW(o.opfnamespace::regnamespace, o.opfname, o.opfmethod)::text END
+               || ROW(o.opfnamespace::regnamespace, o.opfname, o.opfmethod)::text END,
+           o.oid
       FROM pg_opfamily AS o, since AS s,
            LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
      WHERE o.oid >= 16384 AND o.opfnamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR o.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'operator', o.oid::text, f.fresh, CASE WHEN f.fresh THEN o.oid::regoperator::text END,
-           CASE WHEN f.fresh THEN 'operator ' || ROW(o.oid::regoperator, o.oprcode::regproc)::text END
+           CASE WHEN f.fresh THEN 'operator ' || ROW(o.oid::regoperator, o.oprcode::regproc)::text END,
+           o.oid
       FROM pg_operator AS o, since AS s,
            LATERAL (SELECT s.everything OR age(o.xmin) <= s.age AS fresh) AS f
      WHERE o.oid >= 16384 AND o.oprnamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR o.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'text search configuration', c.oid::text, f.fresh,
            CASE WHEN f.fresh THEN c.oid::regconfig::text END,
            CASE WHEN f.fresh THEN 'text search configuration '
-               || ROW(c.oid::regconfig, c.cfgparser)::text END
+               || ROW(c.oid::regconfig, c.cfgparser)::text END,
+           c.oid
       FROM pg_ts_config AS c, since AS s,
            LATERAL (SELECT s.everything OR age(c.xmin) <= s.age AS fresh) AS f
      WHERE c.oid >= 16384 AND c.cfgnamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR c.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'text search dictionary', d.oid::text, f.fresh,
            CASE WHEN f.fresh THEN d.oid::regdictionary::text END,
            CASE WHEN f.fresh THEN 'text search dictionary '
-               || ROW(d.oid::regdictionary, d.dictinitoption)::text END
+               || ROW(d.oid::regdictionary, d.dictinitoption)::text END,
+           d.oid
       FROM pg_ts_dict AS d, since AS s,
            LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
      WHERE d.oid >= 16384 AND d.dictnamespace IN (SELECT oid FROM user_namespaces)
+       AND (NOT (SELECT scoped FROM scope) OR d.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'comment', concat_ws('.', d.classoid, d.objoid, d.objsubid), f.fresh, '',
            CASE WHEN f.fresh THEN 'comment '
-               || ROW(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text END
+               || ROW(pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)::text END,
+           CASE WHEN f.fresh THEN g.grp END
       -- Built-in objects' comments are most of the catalog: reached by OID, they are skipped.
       -- Only objects with lines of their own: their renames are seen (statistics objects and
       -- event triggers have none, and the model shows no comment of theirs).
@@ -304,20 +372,31 @@ WITH user_namespaces AS (
             SELECT d.*, d.xmin FROM pg_description AS d
              WHERE d.objoid < 16384 AND d.objoid IN (SELECT oid FROM user_namespaces)) AS d,
            since AS s,
-           LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f
+           LATERAL (SELECT s.everything OR age(d.xmin) <= s.age AS fresh) AS f,
+           LATERAL (SELECT CASE d.classoid
+                WHEN 'pg_class'::regclass THEN coalesce(
+                    (SELECT i.indrelid FROM pg_index AS i WHERE i.indexrelid = d.objoid), d.objoid)
+                WHEN 'pg_constraint'::regclass THEN (
+                    SELECT CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
+                      FROM pg_constraint AS k WHERE k.oid = d.objoid)
+                WHEN 'pg_trigger'::regclass THEN (
+                    SELECT t.tgrelid FROM pg_trigger AS t WHERE t.oid = d.objoid)
+                WHEN 'pg_policy'::regclass THEN 0
+                ELSE d.objoid END AS grp) AS g
+     WHERE NOT (SELECT scoped FROM scope) OR g.grp = ANY((SELECT groups FROM scope)::oid[])
 )
-SELECT kind, key, line, CASE WHEN fresh THEN name END
+SELECT kind, key, line, CASE WHEN fresh THEN name END, CASE WHEN fresh THEN grp END
   FROM lines WHERE fresh OR kind = ANY($2) OR key IN (SELECT unnest($3))
 UNION ALL
-SELECT kind, NULL, count(*)::text, NULL FROM lines GROUP BY kind
+SELECT kind, NULL, count(*)::text, NULL, NULL FROM lines GROUP BY kind
 UNION ALL
 SELECT NULL, 'since', (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text,
-       NULL
+       NULL, NULL
 UNION ALL
 -- Built-in objects that user objects name, written since: a language renamed, a function
 -- created in pg_catalog that makes a call need its schema. Lines show them without their rows
 -- being written, so the caller starts over from a full render.
-SELECT NULL, 'built-in rows written', count(*)::text, NULL
+SELECT NULL, 'built-in rows written', count(*)::text, NULL, NULL
   FROM (SELECT xmin, pronamespace FROM pg_proc
         UNION ALL SELECT xmin, typnamespace FROM pg_type
         UNION ALL SELECT xmin, oprnamespace FROM pg_operator
@@ -329,6 +408,7 @@ SELECT NULL, 'built-in rows written', count(*)::text, NULL
         UNION ALL SELECT xmin, 'pg_catalog'::regnamespace FROM pg_language
         UNION ALL SELECT xmin, oid FROM pg_namespace) AS b (row_xmin, namespace)
  -- the condition as one value, so that it is tested inside each catalog's scan
- WHERE age(b.row_xmin) <= (SELECT age FROM since WHERE NOT everything)
+ WHERE NOT (SELECT everything FROM since)
+   AND age(b.row_xmin) <= (SELECT age FROM since WHERE NOT everything)
    AND b.namespace IN (SELECT oid FROM builtin_namespaces)
 HAVING count(*) > 0;
