@@ -18,12 +18,11 @@ discards the runs after it, as it would stop a single run.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -32,87 +31,28 @@ from schemactl.catalog.digest import Digest, SchemaDigests
 from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.catalog.touched import install
+from schemactl.check.report import (
+    ROUND_TRIP_RULES,
+    CheckReport,
+    Options,
+    ProgressCallback,
+    Rerun,
+    in_order,
+    lint_only,
+    start,
+)
 from schemactl.errors import (
     MigrationFailedError,
-    MigrationFileError,
     ScratchUnavailableError,
-    UsageError,
 )
-from schemactl.files.migrations import Directive, Migration, MigrationSet, Script, load_directory
+from schemactl.files.migrations import Directive, Migration, MigrationSet, Script
 from schemactl.files.statements import SEPARATOR, changes_parsing, is_client_copy
-from schemactl.lint import Finding, Severity, layout_findings, lint
+from schemactl.lint import Finding, Severity, lint
 from schemactl.lint.disproof import judged_by_round_trip
 from schemactl.run import db
 from schemactl.schema.diff import Change, ChangeKind, diff_models
 from schemactl.schema.replay import apply_script
 from schemactl.schema.scratch import is_ours, scratch_database
-
-# The round trip's own rule ids, which --disable and per-file directives accept too.
-ROUND_TRIP_RULES = frozenset(
-    {
-        "up-fails",
-        "down-fails",
-        "up-fails-after-down",
-        "down-not-exact",
-        "up-differs-after-down",
-        "rerun-changes-schema",
-        "not-idempotent",
-        "round-trip-stopped",
-        "irreversible",
-        "not-back-to-empty",
-    }
-)
-
-
-# A failing file ends the round trips; silencing that would hide every later check.
-UNSILENCEABLE = frozenset({"up-fails", "down-fails", "up-fails-after-down", "round-trip-stopped"})
-
-
-class Rerun(enum.StrEnum):
-    """What running an up file a second time on top of itself did."""
-
-    RERUNNABLE = "re-runnable"  # succeeded and changed nothing
-    FAILS = "fails cleanly"
-    CHANGES = "changes the schema again"
-    NOT_RUN = "not run"
-
-
-@dataclass(frozen=True)
-class Options:
-    """How strict the gate is: ``strict`` fails on warnings and irreversible migrations;
-    ``idempotent`` holds every migration to the re-run test (a set-wide promise)."""
-
-    strict: bool = False
-    idempotent: bool = False
-    disabled: frozenset[str] = frozenset()
-    round_trip: bool = True
-    jobs: int = 1  # round trips run at once, each on a scratch database of its own
-
-
-@dataclass
-class CheckReport:
-    """Everything ``check`` found; ``reruns`` holds each checked migration's re-run outcome."""
-
-    directory: Path
-    options: Options
-    migrations: list[tuple[int, str]] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    reruns: dict[int, Rerun] = field(default_factory=dict)
-    round_trip_done: bool = False
-    stopped_at: int | None = None  # the version whose failure ended the round trips
-    loaded: bool = True  # False when the directory itself could not be read
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
-
-    @property
-    def passed(self) -> bool:
-        """No error; under ``strict``, no warning either."""
-        failing = {Severity.ERROR, Severity.WARNING} if self.options.strict else {Severity.ERROR}
-        return not any(f.severity in failing for f in self.findings)
-
-
-ProgressCallback = Callable[[Migration], None]
 
 
 def check_directory(
@@ -126,23 +66,10 @@ def check_directory(
     ``scratch`` returns a context manager yielding the URL of an empty database. A directory
     that does not even load is reported through its layout findings, with no round trip.
     """
-    unsilenceable = sorted(options.disabled & UNSILENCEABLE)
-    if unsilenceable:
-        raise UsageError(
-            f"{', '.join(unsilenceable)} cannot be disabled",
-            hint="a migration that fails leaves nothing to check after it; fix the file",
-        )
-    report = CheckReport(directory, options)
-    try:
-        migrations = load_directory(directory)
-    except MigrationFileError as error:
-        report.findings = layout_findings(error.problems)
-        report.loaded = False
-        return report
-    report.migrations = [(m.version, m.name) for m in migrations.migrations]
     if scratch is None or not options.round_trip:
-        findings = lint(migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES)
-        report.findings = sorted(findings, key=_order)
+        return lint_only(directory, options)
+    report, migrations = start(directory, options)
+    if migrations is None:
         return report
     # The lint after the round trips, on its own: beside them, its parses and caches and
     # their digests held memory at the same time (the lint alone peaks at 56-63 MB on 600
@@ -157,12 +84,8 @@ def check_directory(
     linted = lint(migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES)
     # Hook: a static down finding that this round trip disproves becomes information.
     findings += judged_by_round_trip(migrations, linted, findings, report.reruns, options.disabled)
-    report.findings = sorted(findings, key=_order)
+    report.findings = sorted(findings, key=in_order)
     return report
-
-
-def _order(finding: Finding) -> tuple[int, str, int, str]:
-    return (finding.version or 0, str(finding.path), finding.line or 0, finding.rule)
 
 
 # Below this many migrations per run, a second scratch database costs more than it saves.

@@ -17,14 +17,13 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def _collector_paused(paused: bool) -> Iterator[None]:
+def _collector_paused() -> Iterator[None]:
     """The lint keeps every statement, token and parse it makes until it ends, a few hundred
     thousand objects for a large directory: the cyclic collector's full passes over them cost
     about a fifth of reading and linting the files, and free nothing. Reference counting
     still frees the rest."""
     enabled = gc.isenabled()
-    if paused:
-        gc.disable()
+    gc.disable()
     try:
         yield
     finally:
@@ -75,18 +74,17 @@ def check(
 ) -> None:
     """Prove a migration directory safe: lint it, then round-trip each migration on scratch."""
     from schemactl import config
-    from schemactl.check import gate
+    from schemactl.check.report import CheckReport, Options
     from schemactl.errors import ExitCode
     from schemactl.render import check as render_check
     from schemactl.render import json as render_json
     from schemactl.render.terminal import Terminal
-    from schemactl.schema.scratch import open_scratch
 
     settings = config.resolve(o.scratch_flags(database_url, dir, None, scratch_url))
     disabled = frozenset(
         rule.strip() for value in (disable or []) for rule in value.split(",") if rule.strip()
     )
-    options = gate.Options(
+    options = Options(
         strict=strict,
         idempotent=idempotent or settings.idempotent,
         disabled=disabled | settings.lint_disable,
@@ -95,15 +93,25 @@ def check(
     )
     terminal = Terminal(quiet=quiet)
 
-    def make_scratch() -> AbstractContextManager[str]:
-        return open_scratch(
-            scratch_url=settings.scratch_url, server_url=settings.database_url, mode=scratch
-        )
+    report: CheckReport
+    if lint_only:
+        from schemactl.check.report import lint_only as lint_directory
 
-    def progress(migration: Migration) -> None:
-        terminal.progress(f"round trip {migration.label}")
+        # The driver, the catalog and the scratch machinery are never imported for it.
+        with _collector_paused():
+            report = lint_directory(settings.dir, options)
+    else:
+        from schemactl.check import gate
+        from schemactl.schema.scratch import open_scratch
 
-    with _collector_paused(lint_only):
+        def make_scratch() -> AbstractContextManager[str]:
+            return open_scratch(
+                scratch_url=settings.scratch_url, server_url=settings.database_url, mode=scratch
+            )
+
+        def progress(migration: Migration) -> None:
+            terminal.progress(f"round trip {migration.label}")
+
         report = gate.check_directory(settings.dir, make_scratch, options, progress)
     if json:
         terminal.data(render_json.dumps(render_check.to_json(report)))

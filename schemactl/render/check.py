@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.text import Text
 
-from schemactl.check.gate import CheckReport
+from schemactl.check.report import CheckReport
 from schemactl.lint import Finding, Severity
 from schemactl.render.terminal import Terminal
 

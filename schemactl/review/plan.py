@@ -76,7 +76,7 @@ def review(
 
 def _lint(migrations: MigrationSet, settings: Settings) -> list[Finding]:
     # Imported here: the gate module is large, and only its rule ids are needed.
-    from schemactl.check.gate import ROUND_TRIP_RULES
+    from schemactl.check.report import ROUND_TRIP_RULES
 
     return lint(migrations, disabled=settings.lint_disable, other_rules=ROUND_TRIP_RULES)
 
