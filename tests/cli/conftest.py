@@ -8,15 +8,18 @@ interleaved as a user would see them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from typer.testing import CliRunner, Result
 
 from schemactl.cli.app import app
 from schemactl.errors import ExitCode
+from tests.cli.holders import HOLDER_APP
+from tests.conftest import url_for
 
 
 def invoke(
@@ -69,3 +72,14 @@ def ledger_versions(conn: Any, table: str = '"public"."schemactl_migrations"') -
 def relation_exists(conn: Any, name: str) -> bool:
     """True when ``name`` (as written in SQL, may be schema-qualified) resolves to a relation."""
     return conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is not None
+
+
+@pytest.fixture
+def holder(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """Another session reading table t in a transaction it keeps open (ACCESS SHARE); see
+    tests/cli/holders.py for releasing it once the run has looked."""
+    conn.execute("CREATE TABLE t (id int)")
+    with psycopg.connect(url_for(conn), application_name=HOLDER_APP) as other:
+        other.execute("SELECT 1 FROM t LIMIT 1")
+        yield other
+        other.rollback()

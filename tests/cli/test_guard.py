@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import textwrap
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -17,21 +15,14 @@ from schemactl.files.migrations import Script
 from schemactl.run.guard import conflicts
 from schemactl.run.locking import targets
 from tests.cli.conftest import invoke, ledger_versions
+from tests.cli.holders import (
+    ADD_COLUMN,
+    HOLDER_APP,
+    has_note_column,
+    release_once_seen,
+    said,
+)
 from tests.conftest import url_for
-
-ADD_COLUMN = ("ALTER TABLE t ADD COLUMN note text;", "ALTER TABLE t DROP COLUMN note;")
-HOLDER_APP = "nightly-export"
-
-
-@pytest.fixture
-def holder(conn) -> Iterator[psycopg.Connection]:
-    """Another session reading table t in a transaction it keeps open (ACCESS SHARE)."""
-    conn.execute("CREATE TABLE t (id int)")
-    with psycopg.connect(url_for(conn), application_name=HOLDER_APP) as other:
-        other.execute("SELECT 1 FROM t LIMIT 1")
-        yield other
-        other.rollback()
-
 
 # The guard's query, as the run's control session shows it once it has run it.
 GUARD_LOOKED = (
@@ -41,30 +32,7 @@ GUARD_LOOKED = (
 
 
 def release_once_guarded(holder: psycopg.Connection, url: str) -> threading.Thread:
-    """Roll ``holder`` back about a second after the guard first looked, or after 30 s."""
-
-    def release() -> None:
-        with psycopg.connect(url, autocommit=True) as looker:
-            deadline = time.monotonic() + 30
-            while not looker.execute(GUARD_LOOKED).fetchone()[0] and time.monotonic() < deadline:
-                time.sleep(0.05)
-        time.sleep(1.0)
-        holder.rollback()
-
-    thread = threading.Thread(target=release)
-    thread.start()
-    return thread
-
-
-def has_note_column(conn) -> bool:
-    row = conn.execute(
-        "SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'note'"
-    ).fetchone()
-    return row == (1,)
-
-
-def said(text: str) -> str:
-    return " ".join(text.split())
+    return release_once_seen(holder, url, GUARD_LOOKED, 1.0)
 
 
 def test_guard_waits_for_the_holder_and_then_applies(conn, holder, migration_dir, target):

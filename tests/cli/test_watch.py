@@ -9,8 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -18,21 +16,14 @@ import pytest
 from schemactl.errors import ExitCode
 from schemactl.run.watch import duration_ms, threshold_seconds
 from tests.cli.conftest import invoke, json_out, ledger_versions
+from tests.cli.holders import (
+    ADD_COLUMN,
+    HOLDER_APP,
+    has_note_column,
+    release_once_seen,
+    said,
+)
 from tests.conftest import url_for
-
-ADD_COLUMN = ("ALTER TABLE t ADD COLUMN note text;", "ALTER TABLE t DROP COLUMN note;")
-HOLDER_APP = "reporting-job"
-
-
-@pytest.fixture
-def holder(conn) -> Iterator[psycopg.Connection]:
-    """Another session reading table t in a transaction it keeps open (ACCESS SHARE)."""
-    conn.execute("CREATE TABLE t (id int)")
-    with psycopg.connect(url_for(conn), application_name=HOLDER_APP) as other:
-        other.execute("SELECT 1 FROM t LIMIT 1")
-        yield other
-        other.rollback()
-
 
 WATCHED = (
     "SELECT count(*) > 0 FROM pg_stat_activity"
@@ -41,31 +32,7 @@ WATCHED = (
 
 
 def release_once_watched(holder: psycopg.Connection, url: str) -> threading.Thread:
-    """Roll ``holder`` back shortly after the run's watcher has looked at the migration (its
-    session is idle after its first query), or after 30 s."""
-
-    def release() -> None:
-        with psycopg.connect(url, autocommit=True) as looker:
-            deadline = time.monotonic() + 30
-            while not looker.execute(WATCHED).fetchone()[0] and time.monotonic() < deadline:
-                time.sleep(0.05)
-        time.sleep(0.5)
-        holder.rollback()
-
-    thread = threading.Thread(target=release)
-    thread.start()
-    return thread
-
-
-def has_note_column(conn) -> bool:
-    row = conn.execute(
-        "SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'note'"
-    ).fetchone()
-    return row == (1,)
-
-
-def said(text: str) -> str:
-    return " ".join(text.split())
+    return release_once_seen(holder, url, WATCHED, 0.5)
 
 
 def test_a_lock_timeout_names_the_session_that_blocked_it(conn, holder, migration_dir, target):
