@@ -232,6 +232,13 @@ class GuardTimeoutError(SchemactlError):
     exit_code = ExitCode.ENVIRONMENT
 
 
+class GuardUnreadableError(SchemactlError):
+    """``up --guard`` could not read which sessions hold locks on the target (pg_locks and
+    pg_stat_activity); the migration was not started."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
 class ReplicaLagTimeoutError(SchemactlError):
     """``--max-replica-lag``: a standby still lagged more than the limit after --wait; the
     next migration was not started."""

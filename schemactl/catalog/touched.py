@@ -88,10 +88,9 @@ SELECT rolsuper AND coalesce(current_setting('event_triggers', true), 'on') <> '
 
 @dataclass(frozen=True)
 class Tracking:
-    """Event triggers installed on a session: their names, and the last event when installed."""
+    """Event triggers installed on a session: their names."""
 
     trigger_names: tuple[str, str]
-    mark: int = 0
 
 
 def install(conn: psycopg.Connection[Any]) -> Tracking | None:

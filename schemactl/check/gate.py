@@ -603,7 +603,7 @@ def _fresh_session(conn: psycopg.Connection) -> None:
     table it made (a backfill's scratch list) to its second up. The one setting kept is that
     a scratch database's commits need not wait for the disk.
     """
-    # One round trip: the simple protocol runs all three.
+    # One round trip: the simple protocol runs them all.
     conn.execute(_FRESH.encode(), prepare=False)
 
 

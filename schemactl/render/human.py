@@ -112,8 +112,7 @@ class RunProgress:
 
 
 def _runs_alone(step: Step) -> str | None:
-    script = step.migration.up if step.direction is Direction.UP else step.migration.down
-    return script.runs_alone if script is not None else None
+    return step.script.runs_alone
 
 
 def lock_wait(terminal: Terminal, holder: LockHolder | None) -> None:
@@ -137,8 +136,7 @@ def plan_sql(terminal: Terminal, plan: Plan) -> None:
         terminal.data("-- nothing to do")
         return
     for step in plan.steps:
-        script = step.migration.up if step.direction is Direction.UP else step.migration.down
-        assert script is not None
+        script = step.script
         terminal.data(
             f"-- {step.direction.value} {step.migration.label} ({script.path.name}, "
             f"{transaction_mode(script)})"

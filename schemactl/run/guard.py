@@ -106,7 +106,7 @@ class Holder:
             return f"a prepared transaction holding {self.mode} on {self.relation}"
         app = self.application_name or "unknown application"
         client = f" from {self.client}" if self.client else ""
-        parts = [f"pid {self.pid} ({app}, user {self.user}{client})", self.state or "unknown"]
+        parts = [f"pid {self.pid} ({app}, user {self.user}{client})", self.state or _HIDDEN_STATE]
         if self.transaction_start is not None:
             parts.append(
                 f"in a transaction open {seconds(self.transaction_seconds)} "
@@ -116,6 +116,9 @@ class Holder:
         text = ", ".join(parts)
         return f"{text}: {self.query}" if self.query else text
 
+
+# What pg_stat_activity shows of another role's session without pg_read_all_stats.
+_HIDDEN_STATE = "state hidden from this role (pg_read_all_stats shows it)"
 
 # Each named relation, and the table of a named index (an index's lock implies its table's).
 _HOLDERS = """
@@ -169,7 +172,10 @@ def holders(
 
 def _lingering(row: tuple[Any, ...], grace: float) -> bool:
     state, age = row[5], row[7]
-    if row[1] is None or (state or "").startswith("idle in transaction"):
+    # A prepared transaction (no pid), or a session of another role whose state the role
+    # may not read (pg_stat_activity shows it NULL without pg_read_all_stats): nothing says
+    # it will end soon, and it is usually the application's own session the guard is for.
+    if row[1] is None or state is None or state.startswith("idle in transaction"):
         return True
     return age is not None and age > grace
 
@@ -211,7 +217,7 @@ def wait_until_clear(
     found: tuple[Target, ...],
     *,
     wait_seconds: float,
-    ours: Callable[[], tuple[int, ...]] = tuple,
+    ours: tuple[int, ...] = (),
     emit: Callable[[GuardWaiting | GuardCleared], None] = lambda event: None,
 ) -> None:
     """Return once no session would make ``step`` queue for a lock on ``found`` (at once when
@@ -220,7 +226,7 @@ def wait_until_clear(
     started = time.monotonic()
     shown: tuple[int | None, ...] | None = None
     while True:
-        now = holders(conn, found, ours())
+        now = holders(conn, found, ours)
         if not now:
             if shown is not None:
                 emit(GuardCleared(step, time.monotonic() - started))

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from schemactl.errors import LedgerStateError, RefusedError, UsageError
-from schemactl.files.migrations import Migration, MigrationSet
+from schemactl.files.migrations import Migration, MigrationSet, Script
 
 
 # The two records made once per version on every run are named tuples: creating a frozen
@@ -129,6 +129,15 @@ class Step:
     resuming: bool = False
     sent_unknown: bool = False
     row: LedgerRow | None = None
+
+    @property
+    def script(self) -> Script:
+        """The file this step runs: the up file, or the down file (which a planned down
+        always has: irreversible migrations are refused when planning)."""
+        if self.direction is Direction.UP:
+            return self.migration.up
+        assert self.migration.down is not None
+        return self.migration.down
 
 
 @dataclass(frozen=True)

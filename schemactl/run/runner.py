@@ -22,6 +22,7 @@ from psycopg import errors as pg_errors
 from psycopg.pq import ExecStatus
 
 from schemactl.errors import (
+    GuardUnreadableError,
     InterruptedRunError,
     LedgerAccessError,
     MigrationFailedError,
@@ -189,7 +190,7 @@ class Runner:
 
     def run_step(self, step: Step) -> StepResult:
         """Run one step, retrying lock-timeout failures of transactional steps."""
-        script = _script(step)
+        script = step.script
         attempt = 1
         while True:
             db.verify_lock(self.control)
@@ -245,14 +246,16 @@ class Runner:
                 step,
                 found,
                 wait_seconds=wait_seconds,
-                ours=lambda: ours,
+                ours=ours,
                 emit=self.emit,
             )
         except psycopg.Error as exc:
             db.verify_lock(self.control)  # a session that ended took the run lock with it
-            raise LedgerAccessError(
-                f"--guard could not read which sessions hold locks: {exc.diag.message_primary}",
-                hint="run without --guard, or grant the role pg_read_all_stats",
+            raise GuardUnreadableError(
+                f"--guard could not read which sessions hold locks on the target: "
+                f"{exc.diag.message_primary}",
+                hint="fix what the server says (or run without --guard); the migration was "
+                "not started",
             ) from None
 
     def _name_the_wait(
@@ -421,14 +424,14 @@ class Runner:
     def _one_query(self, step: Step) -> _OneQuery:
         if self._prepared is not None and self._prepared[0] is step:
             return self._prepared[1]
-        return _joined(self._head, _script(step).statements, self._tail(step))
+        return _joined(self._head, step.script.statements, self._tail(step))
 
     def _prepare_upcoming(self) -> None:
         step = self._upcoming
         if step is None:
             return
         try:
-            script = _script(step)
+            script = step.script
             if not script.no_transaction and not any(map(changes_parsing, script.statements)):
                 self._prepared = (step, self._one_query(step))
         except (SchemactlError, OSError):
@@ -526,7 +529,7 @@ class Runner:
             ) from None
 
     def _first_mark(self, step: Step, start: int, pid: int) -> None:
-        total = len(_script(step).statements)
+        total = len(step.script.statements)
         sent = start + 1 if start < total else None
         if step.resuming or step.direction is Direction.DOWN:
             if step.resuming:
@@ -616,14 +619,14 @@ class Runner:
         try:
             invalid_index.drop(conn, left)
         except psycopg.Error as exc:
-            raise failure(_script(step).path, statement, exc, dirty=True) from exc
+            raise failure(step.script.path, statement, exc, dirty=True) from exc
         self.emit(InvalidIndexDropped(step, tuple(left)))
 
     def _settle_unknown(self, step: Step, conn: psycopg.Connection) -> int:
         """Where a resume starts when the statement sent before a crash has an unknown
         outcome and no --rerun-last or --skip-last was given: proven not to have taken
         effect, run it again; proven to have, skip it; otherwise refuse."""
-        script = _script(step)
+        script = step.script
         row = step.row
         if row is not None and row.statement_sent is not None and row.sent_by_pid is not None:
             # Whatever was decided about it (--rerun-last, --skip-last), a statement the server
@@ -818,13 +821,6 @@ def _joined(
         parts += (text, SEPARATOR)
     parts.append("COMMIT")
     return _OneQuery("".join(parts), tuple(offsets), length, len(statements), len(tail), len(head))
-
-
-def _script(step: Step) -> Script:
-    if step.direction is Direction.UP:
-        return step.migration.up
-    assert step.migration.down is not None
-    return step.migration.down
 
 
 def failure(

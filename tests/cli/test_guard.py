@@ -3,6 +3,7 @@ first (saying for whom), or gives up naming it, with nothing of the migration ru
 
 from __future__ import annotations
 
+import secrets
 import textwrap
 import threading
 from pathlib import Path
@@ -161,3 +162,36 @@ def test_statements_name_the_tables_they_lock_and_the_mode(tmp_path):
 )
 def test_lock_modes_conflict_as_postgresql_documents(wanted, held, expected):
     assert conflicts(wanted, held) is expected
+
+
+def test_guard_waits_for_another_roles_session_whose_state_it_cannot_see(conn, migration_dir):
+    # A migration role without pg_read_all_stats sees other roles' sessions with a NULL state
+    # and transaction start: the application's session the guard exists for must still count.
+    role = f"guard_{secrets.token_hex(4)}"
+    conn.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        conn.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
+        conn.execute(f"CREATE TABLE t (id int); ALTER TABLE t OWNER TO {role}")
+        url = url_for(conn).replace("postgres@", f"{role}@", 1)
+
+        def target(directory: Path) -> list[str]:
+            return ["--dir", str(directory), "--database-url", url]
+
+        directory = migration_dir({"0001_note": ADD_COLUMN})
+        with psycopg.connect(url_for(conn), application_name=HOLDER_APP) as other:
+            other.execute("SELECT 1 FROM t LIMIT 1")
+            pid = other.info.backend_pid
+
+            result = invoke(
+                ["up", "--guard", "--wait", "1", "--lock-timeout", "3s", *target(directory)],
+                ExitCode.ENVIRONMENT,
+            )
+            other.rollback()
+
+        stderr = said(result.stderr)
+        assert f"held by pid {pid} (" in stderr
+        assert "state hidden from this role (pg_read_all_stats shows it)" in stderr
+        assert not has_note_column(conn)
+    finally:
+        conn.execute(f"DROP OWNED BY {role}")
+        conn.execute(f"DROP ROLE {role}")

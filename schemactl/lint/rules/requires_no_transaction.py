@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schemactl.files.statements import TokenKind
-from schemactl.files.transactions import outside_block_of_words
 from schemactl.lint.context import LintContext, Located
 from schemactl.lint.findings import Finding, Rule, Severity
 from schemactl.lint.heads import Kind, head
@@ -27,14 +25,6 @@ RULE = Rule(
     why="PostgreSQL rejects it inside a transaction block, so the migration fails every time",
     instead="declare '-- schemactl:no-transaction' at the top of the file",
 )
-
-
-def non_transactional(words: Words) -> str | None:
-    """What makes the statement refuse a transaction block whatever it acts on, as PostgreSQL
-    names it ("CREATE INDEX CONCURRENTLY"), or None (the same reading as the files')."""
-    return outside_block_of_words(
-        tuple(w.value if w.kind is TokenKind.WORD else w.text for w in words.items)
-    )
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
