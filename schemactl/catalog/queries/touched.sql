@@ -99,13 +99,15 @@ WITH events AS (
     SELECT g.grp FROM groups AS g WHERE g.grp IS NOT NULL
     UNION
     -- the sequences the tables own, which the caller forgets when they are not among them
+    -- (the relkind looked up per dependency: as a semi-join the planner would rather scan
+    -- every sequence and probe the groups for each)
     SELECT d.objid
       FROM groups AS g,
            LATERAL (SELECT d.objid FROM pg_depend AS d
                      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = g.grp
                        AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                       AND (SELECT c.relkind FROM pg_class AS c WHERE c.oid = d.objid) = 'S'
                     OFFSET 0) AS d
-     WHERE EXISTS (SELECT FROM pg_class AS c WHERE c.oid = d.objid AND c.relkind = 'S')
 ), reasons AS (
     SELECT 'untracked: the event triggers are gone or disabled' AS reason
      WHERE (SELECT count(*) FROM pg_event_trigger AS t
