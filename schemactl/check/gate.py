@@ -19,8 +19,9 @@ discards the runs after it, as it would stop a single run.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from schemactl.check.report import (
     start,
 )
 from schemactl.errors import (
+    ConnectionFailedError,
     MigrationFailedError,
     ScratchUnavailableError,
 )
@@ -200,63 +202,114 @@ class RoundTrip:
         self.segment([], segments[0], last=True)
         return self.findings
 
-    def segment(self, earlier: list[Migration], mine: list[Migration], last: bool) -> None:
+    def segment(
+        self,
+        earlier: list[Migration],
+        mine: list[Migration],
+        last: bool,
+        more: Callable[[], tuple[list[Migration], bool] | None] = lambda: None,
+    ) -> None:
         """Round-trip ``mine``, after plain ups of ``earlier``; with ``last``, then every down
-        in reverse. Sets ``abandoned`` when an earlier up fails (its own run reports that)."""
-        with db.connect(self.url, purpose="check") as conn:
-            # psycopg deallocates every statement it prepared after each DROP, ALTER or
-            # ROLLBACK, and with them the digest statement (catalog.digest._execute).
-            conn.prepare_threshold = None
-            # On a database of ours, event triggers tell each digest what a step touched.
-            tracking = install(conn) if is_ours(self.url) else None
-            self.digests = SchemaDigests(conn, tracking)
-            empty = _State(self.digests.take(), load_schema(conn))
-            state = empty
-            if earlier:
-                try:
-                    for m in earlier:
-                        self._watch(m.up)
-                        _fresh_session(conn)
-                        apply_script(conn, m.up)
-                except (MigrationFailedError, psycopg.Error):
-                    self.abandoned = True
-                    return
-                state = _State(self.digests.take())
-            applied = list(earlier)
+        in reverse. Sets ``abandoned`` when an earlier up fails (its own run reports that).
+
+        Then ``more`` may hand over the run that follows (its migrations, and whether it is
+        the last), which this database is now ready for; None when there is none.
+        """
+        with _connect(self.url) as conn:
+            self._segment_on(conn, earlier, mine, last, more)
+
+    def _segment_on(
+        self,
+        conn: psycopg.Connection,
+        earlier: list[Migration],
+        mine: list[Migration],
+        last: bool,
+        more: Callable[[], tuple[list[Migration], bool] | None],
+    ) -> None:
+        # On a database of ours, event triggers tell each digest what a step touched.
+        tracking = install(conn) if is_ours(self.url) else None
+        self.digests = SchemaDigests(conn, tracking)
+        empty = _State(self.digests.take(), load_schema(conn))
+        state = empty
+        if earlier:
             try:
+                for m in earlier:
+                    self._watch(m.up)
+                    _fresh_session(conn)
+                    apply_script(conn, m.up)
+            except (MigrationFailedError, psycopg.Error):
+                self.abandoned = True
+                return
+            state = _State(self.digests.take())
+        applied = list(earlier)
+        try:
+            while True:
                 for migration in mine:
                     self.on_migration(migration)
                     state = self._one(conn, migration, state)
                     applied.append(migration)
-                if last:
-                    self._all_down(conn, applied, empty)
-            except _Stop:
-                pass
+                handed = more()
+                if handed is None:
+                    break
+                mine, last = handed
+            if last:
+                self._all_down(conn, applied, empty)
+        except _Stop:
+            pass
 
     def _in_parallel(self, segments: list[list[Migration]]) -> list[Finding]:
         trips = [RoundTrip(self.url, self.options, self.on_migration) for _ in segments]
+        # A sibling database (on our scratch database's server) is created by the run that
+        # needs it, while the first run already works on ours: CREATE DATABASE copies the
+        # template and takes about as long as 10 round trips. One that cannot be created or
+        # reached (a role's connection limit) leaves its migrations to the run before it,
+        # which reaches their start in order.
+        created = [threading.Event() for _ in segments]
+        available = [True] * len(segments)
+        lock = threading.Lock()
+
+        def handed_on(taken: list[int]) -> tuple[list[Migration], bool] | None:
+            following = taken[-1] + 1
+            if following == len(segments):
+                return None
+            created[following].wait()
+            if available[following]:
+                return None
+            taken.append(following)
+            return segments[following], following == len(segments) - 1
+
+        def run(i: int, databases: ExitStack) -> None:
+            trip = trips[i]
+            with ExitStack() as session:
+                try:
+                    if i > 0:
+                        with lock:
+                            trip.url = databases.enter_context(scratch_database(self.url))
+                    conn = session.enter_context(_connect(trip.url))
+                except (ScratchUnavailableError, ConnectionFailedError):
+                    if i == 0:
+                        raise
+                    available[i] = False
+                    return
+                finally:
+                    created[i].set()
+                taken = [i]
+                earlier = [m for seg in segments[:i] for m in seg]
+                last = i == len(segments) - 1
+                trip._segment_on(conn, earlier, segments[i], last, lambda: handed_on(taken))
+
         with ExitStack() as databases:
-            # Siblings of our scratch database, on its server, dropped when done.
-            try:
-                for trip in trips[1:]:
-                    trip.url = databases.enter_context(scratch_database(self.url))
-            except ScratchUnavailableError:
-                databases.close()
-                self.segment([], [m for seg in segments for m in seg], last=True)
-                return self.findings
             pool = ThreadPoolExecutor(len(segments), thread_name_prefix="check")
             try:
-                futures: list[Future[None]] = []
-                for i, (trip, mine) in enumerate(zip(trips, segments, strict=True)):
-                    earlier = [m for seg in segments[:i] for m in seg]
-                    last = i == len(segments) - 1
-                    futures.append(pool.submit(trip.segment, earlier, mine, last))
+                futures = [pool.submit(run, i, databases) for i in range(len(segments))]
                 for future in futures:
                     future.result()
             finally:
                 # On an interrupt, do not wait: dropping the databases ends their sessions.
                 pool.shutdown(wait=False, cancel_futures=True)
-        for trip in trips:
+        for trip, ran in zip(trips, available, strict=True):
+            if not ran:
+                continue  # its migrations are in the findings of the run before it
             if trip.abandoned:
                 break
             self.findings.extend(trip.findings)
@@ -567,6 +620,14 @@ _WRITES_CATALOGS = re.compile(
     r"(?:(?:\"?pg_catalog\"?)\s*\.\s*)?\"?pg_\w+",
     re.IGNORECASE,
 )
+
+
+def _connect(url: str) -> psycopg.Connection:
+    conn = db.connect(url, purpose="check")
+    # psycopg deallocates every statement it prepared after each DROP, ALTER or ROLLBACK, and
+    # with them the digest statement (catalog.digest._execute).
+    conn.prepare_threshold = None
+    return conn
 
 
 def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> None:

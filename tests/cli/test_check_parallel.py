@@ -3,6 +3,7 @@ database of its own, must report exactly what one run reports."""
 
 from __future__ import annotations
 
+import secrets
 import signal
 from itertools import accumulate
 
@@ -91,6 +92,36 @@ def test_findings_in_both_runs_are_reported_as_one_run_reports_them(migration_di
     assert two == one
     found = [(f["rule"], f["version"]) for f in one["findings"]]
     assert found == [("rerun-changes-schema", v) for v in (3, 4, 20)]
+
+
+def test_a_run_whose_database_cannot_be_reached_is_done_by_the_run_before_it(
+    migration_dir, check, conn, database_url
+):
+    # A role allowed two sessions: the first scratch database's creator and its own session.
+    # The second run's database cannot be created (its creator cannot connect), so the first
+    # run goes on through the second's migrations, as one run would.
+    def unnamed(n: int) -> tuple[str, str]:
+        up = f"CREATE TABLE IF NOT EXISTS t{n} (id bigint PRIMARY KEY, parent bigint);"
+        return (f"{up}\nCREATE INDEX ON t{n} (parent);", f"DROP TABLE t{n};")
+
+    role = f"limited_{secrets.token_hex(4)}"
+    conn.execute(f"CREATE ROLE {role} LOGIN CREATEDB CONNECTION LIMIT 2")
+    try:
+        directory = migration_dir(migrations(t4=unnamed(4), t20=unnamed(20)))
+        url = database_url.replace("postgres@", f"{role}@", 1)
+        args = ["check", "--json", "--dir", str(directory), "--database-url", url]
+
+        one = json_out(invoke([*args, "-j", "1"], expect=ExitCode.OK))
+        two = json_out(invoke([*args, "-j", "2"], expect=ExitCode.OK))
+
+        assert two == one
+        assert [(f["rule"], f["version"]) for f in one["findings"]] == [
+            ("rerun-changes-schema", 4),
+            ("rerun-changes-schema", 20),
+        ]
+        assert scratch_databases(conn) == []
+    finally:
+        conn.execute(f"DROP ROLE {role}")
 
 
 def test_a_failure_in_the_first_run_discards_what_the_later_runs_found(migration_dir, check):
