@@ -414,7 +414,7 @@ def _touched_lines(
         conn,
         [
             (_TOUCHED, [last._mark, last._since, renamed, list(tracking.trigger_names)]),
-            (_FINGERPRINT, [None, [], []]),
+            (_FINGERPRINT_SCOPED, [None, [], []]),
         ],
     )
     return _Changes(changes), _sorted_out(lines)
@@ -423,21 +423,32 @@ def _touched_lines(
 @dataclass(frozen=True)
 class _Query:
     """A query the digests run as a server-side prepared statement: a file in queries/ (or
-    the text itself) and its parameters' types."""
+    the text itself), its parameters' types, and whether it is planned for lookups."""
 
     file: str
     parameters: str = ""
     text: str = ""
+    lookups: bool = False
 
     def prepared(self, server_version: int) -> tuple[str, str]:
-        """Its name and text for this server: a hash of the text is in the name, so a
-        changed text never runs under an old name."""
+        """Its name and text for this server: a hash of the text (and of how it is planned)
+        is in the name, so a changed text never runs under an old name."""
         text = self.text or _query(self.file, server_version)
-        return f"schemactl_{self.file}_{hashlib.sha1(text.encode()).hexdigest()[:12]}", text
+        planned = f"{text}\n{self.lookups}"
+        return f"schemactl_{self.file}_{hashlib.sha1(planned.encode()).hexdigest()[:12]}", text
 
 
+# The queries that read what a step touched are planned (once, a generic plan) with sequential
+# scans off, so that each of their lookups by OID stays an index lookup. A scratch database's
+# catalog statistics are its template's until autovacuum analyzes them, which may be midway
+# through a check and re-plans the query: planned on either, lookups in pg_index, pg_trigger
+# or pg_constraint became scans of catalogs the schema grows (fingerprint.sql took 2.6 ms a
+# digest at 300 realistic migrations, 1.9 ms with lookups), and touched.sql, planned on fresh
+# statistics, once took 17 ms. The full render and the scan by transaction ID read every row
+# and keep the planner's choice.
 _FINGERPRINT = _Query("fingerprint", "xid, text[], text[]")
-_TOUCHED = _Query("touched", "bigint, xid, boolean, text[]")
+_FINGERPRINT_SCOPED = _Query("fingerprint", "xid, text[], text[]", lookups=True)
+_TOUCHED = _Query("touched", "bigint, xid, boolean, text[]", lookups=True)
 _MARK = _Query("mark", text=f"SELECT coalesce(max(n), 0) FROM {EVENTS_TABLE}")
 
 
@@ -477,10 +488,13 @@ def _run(
         begin = "SAVEPOINT schemactl_digest"
         end = "ROLLBACK TO SAVEPOINT schemactl_digest; RELEASE SAVEPOINT schemactl_digest"
     statements = [begin, _PIN]
-    executes = []
+    answers_at = []  # which statements' results are the answers
     names = []
     for query, args in calls:
         name, text = query.prepared(conn.info.server_version)
+        # Before its PREPARE too: a generic plan is made at the first EXECUTE, and again at
+        # any later one after the catalogs it reads were analyzed.
+        statements.append(_LOOKUPS[query.lookups])
         if name not in prepared:
             parameters = f"({query.parameters})" if query.parameters else ""
             statements.append(f"PREPARE {name}{parameters} AS {text.rstrip().rstrip(';')}")
@@ -489,16 +503,17 @@ def _run(
         if args:
             listed = sql.SQL(", ").join(sql.Literal(arg) for arg in args)
             execute = sql.SQL("{}({})").format(execute, listed)
-        executes.append(execute.as_string(conn))
-    first = len(statements)
-    statements += [*executes, end]
+        answers_at.append(len(statements))
+        statements.append(execute.as_string(conn))
+    statements.append(end)
+    skipped = 0
     with conn.cursor() as cur:
         try:
             if not db.reads_plainly(conn):
                 # The server reads the whole text before the pin takes effect: pin first.
                 cur.execute(";\n".join(statements[:2]), prepare=False)
                 del statements[:2]
-                first -= 2
+                skipped = 2
             # Not prepare=None: once psycopg prepares a statement of its own on this
             # connection it sends DEALLOCATE ALL at the next DROP, taking this one with it.
             cur.execute(";\n".join(statements), prepare=False)
@@ -507,16 +522,25 @@ def _run(
                 conn.execute(end, prepare=False)
             raise
         prepared.update(names)
-        for _ in range(first):
-            cur.nextset()
         answers = []
-        for _ in executes:
+        at = skipped
+        for wanted in answers_at:
+            while at < wanted:
+                cur.nextset()
+                at += 1
             answers.append(cur.fetchall())
-            cur.nextset()
         return answers
 
 
-_PIN = "SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PINNED_SETTINGS.items())
+# No JIT: the plans' costs can pass its thresholds on a large schema, and compiling costs far
+# more than these queries do.
+_PIN = "SELECT " + ", ".join(
+    f"set_config('{n}', '{v}', true)" for n, v in {**PINNED_SETTINGS, "jit": "off"}.items()
+)
+_LOOKUPS = {
+    lookups: f"SELECT set_config('enable_seqscan', '{'off' if lookups else 'on'}', true)"
+    for lookups in (False, True)
+}
 
 
 def _query(file: str, server_version: int) -> str:

@@ -48,8 +48,10 @@ WITH user_namespaces AS (
            -- the relations of the groups: tables and their indexes
            ARRAY(SELECT unnest(g.groups)
                  UNION ALL
-                 SELECT i.indexrelid FROM pg_index AS i
-                  WHERE i.indrelid = ANY((SELECT groups FROM setting)::oid[]))
+                 SELECT i.indexrelid
+                   FROM unnest(g.groups) AS r (oid),
+                        LATERAL (SELECT i.indexrelid FROM pg_index AS i
+                                  WHERE i.indrelid = r.oid OFFSET 0) AS i)
                AS relations
       FROM setting AS g
 ), relations AS (
@@ -169,12 +171,17 @@ WITH user_namespaces AS (
                /*since 15: , k.confdelsetcols*/,
                CASE WHEN k.conbin IS NOT NULL THEN pg_get_constraintdef(k.oid) END)::text END,
            CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
-      FROM pg_constraint AS k, since AS s,
+      -- Unscoped, a scan; scoped, the constraints of each group's table or type, looked up.
+      FROM (SELECT k.*, k.xmin FROM pg_constraint AS k WHERE NOT (SELECT scoped FROM scope)
+            UNION ALL
+            SELECT k.*
+              FROM unnest((SELECT groups FROM scope)::oid[]) AS g (oid),
+                   LATERAL (SELECT k.*, k.xmin FROM pg_constraint AS k
+                             WHERE k.conrelid = g.oid OR (k.conrelid = 0 AND k.contypid = g.oid)
+                            OFFSET 0) AS k) AS k,
+           since AS s,
            LATERAL (SELECT s.everything OR age(k.xmin) <= s.age AS fresh) AS f
      WHERE k.oid >= 16384 AND k.connamespace IN (SELECT oid FROM user_namespaces)
-       AND (NOT (SELECT scoped FROM scope)
-            OR CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
-               = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'index', i.indexrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'index ' || ROW(i.indexrelid::regclass, i.indrelid::regclass,
@@ -191,10 +198,15 @@ WITH user_namespaces AS (
                     THEN pg_get_indexdef(i.indexrelid) END,
                c.relam /*since 15: , i.indnullsnotdistinct*/)::text END,
            i.indrelid
-      FROM pg_index AS i JOIN relations AS c ON c.oid = i.indexrelid
+      FROM relations AS c
+      -- OFFSET 0 keeps each a lookup, whatever the planner believes of pg_index's size (a
+      -- scratch database's catalog statistics are the template's)
+      CROSS JOIN LATERAL (SELECT i.*, i.xmin FROM pg_index AS i
+                           WHERE i.indexrelid = c.oid OFFSET 0) AS i
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(i.xmin) <= s.age
                         OR age(c.xmin) <= s.age AS fresh) AS f
+     WHERE c.relkind IN ('i', 'I')
     UNION ALL
     SELECT 'sequence', s.seqrelid::text, f.fresh, '',
            CASE WHEN f.fresh THEN 'sequence '
@@ -239,16 +251,23 @@ WITH user_namespaces AS (
     UNION ALL
     SELECT 'type', t.oid::text, f.fresh, CASE WHEN f.fresh THEN t.oid::regtype::text END,
            CASE WHEN f.fresh THEN 'type ' || ROW(t.oid::regtype, t.typbasetype::regtype,
-               to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner,typacl}'::text[])::text END,
+               to_jsonb(t) - '{oid,typnamespace,typrelid,typelem,typarray,typbasetype,typowner,typacl,xmin}'::text[])::text END,
            t.oid
-      FROM pg_type AS t, since AS s,
+      -- Unscoped, the user rows; scoped, the groups', looked up.
+      FROM (SELECT t.*, t.xmin FROM pg_type AS t
+             WHERE NOT (SELECT scoped FROM scope) AND t.oid >= 16384
+            UNION ALL
+            SELECT t.*
+              FROM unnest((SELECT groups FROM scope)::oid[]) AS g (oid),
+                   LATERAL (SELECT t.*, t.xmin FROM pg_type AS t WHERE t.oid = g.oid OFFSET 0) AS t)
+           AS t,
+           since AS s,
            LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
      WHERE t.oid >= 16384 AND t.typnamespace IN (SELECT oid FROM user_namespaces)
        AND t.typcategory <> 'A'
        -- a table's row type is the table's; a standalone composite type is a type
        AND (t.typrelid = 0 OR NOT EXISTS (SELECT FROM pg_class AS r
                                            WHERE r.oid = t.typrelid AND r.relkind <> 'c'))
-       AND (NOT (SELECT scoped FROM scope) OR t.oid = ANY((SELECT groups FROM scope)::oid[]))
     UNION ALL
     SELECT 'enum label', e.oid::text, f.fresh, e.enumlabel::text,
            CASE WHEN f.fresh THEN 'enum label '
@@ -282,12 +301,14 @@ WITH user_namespaces AS (
     SELECT 'trigger', t.oid::text, f.fresh, t.tgname::text,
            CASE WHEN f.fresh THEN 'trigger ' || ROW(pg_get_triggerdef(t.oid), t.tgenabled,
                t.tgconstrrelid::regclass, t.tgconstrindid::regclass,
-               to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid,tgattr,tgqual}'::text[])::text END,
+               to_jsonb(t) - '{oid,tgrelid,tgfoid,tgconstraint,tgconstrrelid,tgconstrindid,tgparentid,tgattr,tgqual,xmin}'::text[])::text END,
            t.tgrelid
-      FROM pg_trigger AS t JOIN relations AS c ON c.oid = t.tgrelid
+      FROM relations AS c
+      CROSS JOIN LATERAL (SELECT t.*, t.xmin FROM pg_trigger AS t
+                           WHERE t.tgrelid = c.oid AND NOT t.tgisinternal OFFSET 0) AS t
       CROSS JOIN since AS s,
            LATERAL (SELECT s.everything OR age(t.xmin) <= s.age AS fresh) AS f
-     WHERE NOT t.tgisinternal
+     WHERE c.relkind NOT IN ('i', 'I', 'S')
     UNION ALL
     SELECT 'policy', p.oid::text, true, p.polname::text,
            'policy ' || ROW(p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive,
