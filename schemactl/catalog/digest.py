@@ -58,7 +58,7 @@ _NAME_MASK = (1 << _NAME_BITS) - 1
 
 Hashes = dict[str, dict[str, int]]  # kind -> key -> hash of the key's line and name
 Key = tuple[str, str]  # (kind, key)
-Line = tuple[str, str, str, str, int]  # (kind, key, line, name, group)
+Line = tuple[str, str, str, str, int]  # (kind, key, md5 of the line, md5 of the name, group)
 
 # Kinds whose key is their row's OID, which a dropped object's event gives.
 _KEYED_BY_OID = (
@@ -335,10 +335,9 @@ def _dropped_keys(hashes: Hashes, classid: int, objid: int, objsubid: int) -> li
 
 
 def _hash(line: str, name: str) -> int:
-    """128 bits: the line's hash, with its low bits replaced by the name's."""
-    line_hash = int.from_bytes(hashlib.blake2b(line.encode(), digest_size=16).digest())
-    name_hash = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=_NAME_BITS // 8).digest())
-    return (line_hash & ~_NAME_MASK) | name_hash
+    """128 bits: the line's md5 (as fingerprint.sql sends it), with its low bits replaced by
+    the name's."""
+    return (int(line, 16) & ~_NAME_MASK) | (int(name, 16) & _NAME_MASK)
 
 
 class _Lines:

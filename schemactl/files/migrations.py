@@ -16,7 +16,7 @@ import re
 import stat
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -113,6 +113,19 @@ class Script:
         form = transaction_form(self.path, statements, no_transaction_line=directive_line)
         problems.extend(form.problems)
         return _Split(tuple(statements), form.statements, form, tuple(problems))
+
+    def forget_tokens(self) -> None:
+        """Drop the tokens the splitter kept for the lint (a third of what a split file
+        holds), once the lint is done: what reads the statements later lexes them again."""
+        split: _Split | None = self.__dict__.get("_split")
+        if split is None or not split.written:
+            return
+        lean = {id(s): replace(s, tokens=None) for s in split.written}
+        run = tuple(lean.get(id(s)) or replace(s, tokens=None) for s in split.run)
+        form = replace(split.form, statements=run) if split.form is not None else None
+        self.__dict__["_split"] = split._replace(
+            written=tuple(lean[id(s)] for s in split.written), run=run, form=form
+        )
 
     def _directive_line(self, directive: Directive) -> int | None:
         if directive not in self.directives:
@@ -245,6 +258,14 @@ class MigrationSet:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_version", {m.version: m for m in self.migrations})
+
+    def forget_tokens(self) -> None:
+        """``Script.forget_tokens`` for every file read."""
+        for migration in self.migrations:
+            migration.up.forget_tokens()
+            down = migration.__dict__.get("down")
+            if down is not None:
+                down.forget_tokens()
 
     def read_down_raw_checksums(self) -> None:
         """Read every down file's bytes (``Migration.down_raw_checksum``) through one

@@ -268,12 +268,16 @@ def _split_fast(source: str) -> list[Statement] | None:
     depth = begin_depth = 0
     line, counted = 1, 0  # the line number at offset ``counted``
     word_kind, kinds = TokenKind.WORD, _GROUP_KINDS
+    shared = _SHARED.get
     for match in _token_pattern(plain).finditer(source):
         kind = match.lastgroup
         if kind == "word":
             written = match["word"]
             text = written.lower()
-            tokens.append((word_kind, written))
+            pair = shared(written)
+            if pair is None or pair[0] is not word_kind:
+                pair = _share(word_kind, written)
+            tokens.append(pair)
             if len(words) < 4:
                 words.append(text)
             if text in _ATOMIC_WORDS and _is_routine(tuple(words)):
@@ -292,7 +296,10 @@ def _split_fast(source: str) -> list[Statement] | None:
             return None
         else:
             text = match[kind]
-            tokens.append((kinds[kind], text))
+            pair = shared(text)
+            if pair is None or pair[0] is not kinds[kind]:
+                pair = _share(kinds[kind], text)
+            tokens.append(pair)
             if kind == "open":
                 depth += 1
             elif kind == "close":
@@ -382,8 +389,29 @@ def _flush(source: str, tokens: list[Token], out: list[Statement]) -> None:
     text = source[first.start : last.start + len(last.text)]
     line = source.count("\n", 0, first.start) + 1
     column = first.start - (source.rfind("\n", 0, first.start) + 1) + 1
-    kept = tuple((t.kind, t.text) for t in significant)
+    kept = tuple(_share(t.kind, t.text) for t in significant)
     out.append(Statement(len(out), text, line, column, _normalize(significant), kept))
+
+
+# A migration set spells the same few thousand tokens (keywords, names, punctuation) over and
+# over: statements share one (kind, text) pair for each instead of one per use, which was a
+# third of what 600 realistic migrations held once read. Long texts (string literals,
+# bodies) rarely repeat and are not kept.
+_SHARED: dict[str, tuple[TokenKind, str]] = {}
+_SHARED_TEXT = 64
+_SHARED_MAX = 1 << 16
+
+
+def _share(kind: TokenKind, text: str) -> tuple[TokenKind, str]:
+    pair = _SHARED.get(text)
+    if pair is not None and pair[0] is kind:
+        return pair
+    pair = (kind, text)
+    if len(text) <= _SHARED_TEXT:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[text] = pair
+    return pair
 
 
 def _normalize(tokens: list[Token]) -> str:

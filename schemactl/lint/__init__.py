@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from schemactl.lint.findings import Finding, Rule, Severity
 from schemactl.lint.layout import layout_findings
-from schemactl.lint.linter import lint
+from schemactl.lint.linter import lint, release
 from schemactl.lint.registry import RULES
 
-__all__ = ["RULES", "Finding", "Rule", "Severity", "layout_findings", "lint"]
+__all__ = ["RULES", "Finding", "Rule", "Severity", "layout_findings", "lint", "release"]

@@ -12,6 +12,23 @@ from schemactl.lint.findings import Finding
 from schemactl.lint.registry import CHECKS, LAYOUT_RULE_IDS, LINT_RULE_IDS
 
 
+def release() -> None:
+    """Forget what the rules cached of the statements they read (the caches hold the
+    statements, and their words), for a run that goes on long after its lint (``check``)."""
+    from schemactl.lint import alter, columns, heads, objects, reversal, words
+
+    for cached in (
+        words.words_of,
+        alter.alter_table,
+        objects.effects,
+        columns.create_table_body,
+        reversal._made_by,
+        heads.head,
+    ):
+        cached.cache_clear()
+    words.forget_shared()
+
+
 def lint(
     migrations: MigrationSet,
     *,

@@ -260,6 +260,11 @@ _SHARED_TEXT = 64
 _SHARED_MAX = 1 << 16
 
 
+def forget_shared() -> None:
+    """Empty the shared words (``linter.release``)."""
+    _SHARED.clear()
+
+
 def _shared_word(kind: TokenKind, text: str) -> Word:
     word = _word(kind, text)
     if len(text) <= _SHARED_TEXT:

@@ -10,7 +10,7 @@ import pytest
 
 from schemactl.files.migrations import load_directory
 from schemactl.files.statements import split_statements
-from schemactl.lint import lint
+from schemactl.lint import lint, release
 from schemactl.lint.objects import effects
 from tests.conftest import write_migrations
 
@@ -448,3 +448,33 @@ def test_a_temporary_table_is_not_there_in_the_next_migration(set_findings):
     assert [(v, r) for v, r, _ in found] == [(3, "reference-to-unknown-table")]
     # Within its own file, it is.
     assert set_findings({"0001_base": BASE, "0002_fill": (FILL, "SELECT 1;")}, *references) == []
+
+
+# --- the lint without the splitter's tokens -------------------------------------------------
+
+
+def test_the_lint_finds_the_same_once_the_tokens_are_forgotten(tmp_path: Path):
+    # check drops the tokens the splitter kept for the lint once it has run, and a later
+    # reading (the disproof of static findings after the round trips) lexes the text again.
+    spec = {
+        "0001_base": BASE,
+        "0002_change": (
+            "ALTER TABLE people ADD COLUMN email text;\n"
+            "CREATE INDEX people_email ON people (email);\n"
+            "CREATE TABLE orders (id int PRIMARY KEY, who int REFERENCES people);",
+            "DROP INDEX people_email;\nALTER TABLE people DROP COLUMN name;",
+        ),
+    }
+    migrations = load_directory(write_migrations(tmp_path / "set", spec))
+    before = lint(migrations)
+    texts = [(s.text, s.normalized) for m in migrations.migrations for s in m.up.statements]
+    assert all(s.tokens for m in migrations.migrations for s in m.up.statements)
+
+    release()
+    migrations.forget_tokens()
+
+    scripts = [s for m in migrations.migrations for s in (m.up, m.down) if s is not None]
+    assert all(st.tokens is None for s in scripts for st in s.statements)
+    assert [(s.text, s.normalized) for m in migrations.migrations for s in m.up.statements] == texts
+    assert lint(migrations) == before
+    assert {f.rule for f in before} >= {"down-leaves-object", "down-drops-unknown"}

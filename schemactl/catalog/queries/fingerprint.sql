@@ -406,7 +406,10 @@ WITH user_namespaces AS (
                 ELSE d.objoid END AS grp) AS g
      WHERE NOT (SELECT scoped FROM scope) OR g.grp = ANY((SELECT groups FROM scope)::oid[])
 )
-SELECT kind, key, line, CASE WHEN fresh THEN name END, CASE WHEN fresh THEN grp END
+-- Lines and names travel as their md5, which is all the digest keeps of them: a full render
+-- of a large schema (view and function definitions) is a fraction of the text to send and
+-- to hold.
+SELECT kind, key, md5(line), CASE WHEN fresh THEN md5(name) END, CASE WHEN fresh THEN grp END
   FROM lines WHERE fresh OR kind = ANY($2) OR key IN (SELECT unnest($3))
 UNION ALL
 SELECT kind, NULL, count(*)::text, NULL, NULL FROM lines GROUP BY kind
