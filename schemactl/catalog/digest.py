@@ -531,11 +531,7 @@ def _run(
         return answers
 
 
-# No JIT: the plans' costs can pass its thresholds on a large schema, and compiling costs far
-# more than these queries do.
-_PIN = "SELECT " + ", ".join(
-    f"set_config('{n}', '{v}', true)" for n, v in {**PINNED_SETTINGS, "jit": "off"}.items()
-)
+_PIN = "SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PINNED_SETTINGS.items())
 _LOOKUPS = {
     lookups: f"SELECT set_config('enable_seqscan', '{'off' if lookups else 'on'}', true)"
     for lookups in (False, True)

@@ -68,6 +68,9 @@ PINNED_SETTINGS = {
     "DateStyle": "ISO, YMD",
     "IntervalStyle": "postgres",
     "plan_cache_mode": "force_generic_plan",
+    # On a large schema the catalog queries' plans can cost past JIT's thresholds, and
+    # compiling them takes far longer than running them (3.4 s for one digest, seen).
+    "jit": "off",
     # A migration may turn it off for its session: the queries' own '\_' must mean '_'.
     "standard_conforming_strings": "on",
 }

@@ -212,21 +212,10 @@ class RoundTrip:
         self.segment([], segments[0], last=True)
         return self.findings
 
-    def segment(
-        self,
-        earlier: list[Migration],
-        mine: list[Migration],
-        last: bool,
-        more: Callable[[], tuple[list[Migration], bool] | None] = lambda: None,
-    ) -> None:
-        """Round-trip ``mine``, after plain ups of ``earlier``; with ``last``, then every down
-        in reverse. Sets ``abandoned`` when an earlier up fails (its own run reports that).
-
-        Then ``more`` may hand over the run that follows (its migrations, and whether it is
-        the last), which this database is now ready for; None when there is none.
-        """
+    def segment(self, earlier: list[Migration], mine: list[Migration], last: bool) -> None:
+        """``_segment_on`` a connection of its own, with no run to take over."""
         with _connect(self.url) as conn:
-            self._segment_on(conn, earlier, mine, last, more)
+            self._segment_on(conn, earlier, mine, last, lambda: None)
 
     def _segment_on(
         self,
@@ -236,6 +225,12 @@ class RoundTrip:
         last: bool,
         more: Callable[[], tuple[list[Migration], bool] | None],
     ) -> None:
+        """Round-trip ``mine``, after plain ups of ``earlier``; with ``last``, then every down
+        in reverse. Sets ``abandoned`` when an earlier up fails (its own run reports that).
+
+        Then ``more`` may hand over the run that follows (its migrations, and whether it is
+        the last), which this database is now ready for; None when there is none.
+        """
         empty = _State(SchemaDigests(conn).take(), load_schema(conn))
         if earlier:
             try:

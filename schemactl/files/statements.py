@@ -268,16 +268,12 @@ def _split_fast(source: str) -> list[Statement] | None:
     depth = begin_depth = 0
     line, counted = 1, 0  # the line number at offset ``counted``
     word_kind, kinds = TokenKind.WORD, _GROUP_KINDS
-    shared = _SHARED.get
     for match in _token_pattern(plain).finditer(source):
         kind = match.lastgroup
         if kind == "word":
             written = match["word"]
             text = written.lower()
-            pair = shared(written)
-            if pair is None or pair[0] is not word_kind:
-                pair = _share(word_kind, written)
-            tokens.append(pair)
+            tokens.append(_share(word_kind, written))
             if len(words) < 4:
                 words.append(text)
             if text in _ATOMIC_WORDS and _is_routine(tuple(words)):
@@ -296,10 +292,7 @@ def _split_fast(source: str) -> list[Statement] | None:
             return None
         else:
             text = match[kind]
-            pair = shared(text)
-            if pair is None or pair[0] is not kinds[kind]:
-                pair = _share(kinds[kind], text)
-            tokens.append(pair)
+            tokens.append(_share(kinds[kind], text))
             if kind == "open":
                 depth += 1
             elif kind == "close":

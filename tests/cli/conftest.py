@@ -83,3 +83,15 @@ def holder(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
         other.execute("SELECT 1 FROM t LIMIT 1")
         yield other
         other.rollback()
+
+
+@pytest.fixture
+def check(database_url):
+    """``check(directory, *flags, expect=...)``: ``check --json`` with a server for its
+    scratch databases; its report."""
+
+    def run(directory, *flags, expect=ExitCode.OK):
+        args = ["check", "--json", "--dir", directory, "--database-url", database_url, *flags]
+        return json_out(invoke(args, expect=expect))
+
+    return run

@@ -20,17 +20,6 @@ USERS = (
 )
 
 
-@pytest.fixture
-def check(database_url):
-    """``check(directory, *flags, expect=...)``: run check with a server for its scratch DB."""
-
-    def run(directory, *flags, expect=ExitCode.OK):
-        args = ["check", "--json", "--dir", directory, "--database-url", database_url, *flags]
-        return json_out(invoke(args, expect=expect))
-
-    return run
-
-
 def rules(report) -> list[tuple[str, str, int | None]]:
     return [(f["rule"], f["severity"], f["version"]) for f in report["findings"]]
 

@@ -7,7 +7,6 @@ import pytest
 
 from schemactl.errors import ExitCode
 from schemactl.lint.disproof import NOTE
-from tests.cli.conftest import invoke, json_out
 
 # The down drops the table through dynamic SQL, which no static reading can follow.
 DYNAMIC_DROP = (
@@ -19,15 +18,6 @@ TOLERANT_DROP = (
     "CREATE TABLE parts (id int);",
     "DROP TABLE parts;\nDROP TABLE IF EXISTS parts_staging;",
 )
-
-
-@pytest.fixture
-def check(database_url):
-    def run(directory, *flags, expect=ExitCode.OK):
-        args = ["check", "--json", "--dir", directory, "--database-url", database_url, *flags]
-        return json_out(invoke(args, expect=expect))
-
-    return run
 
 
 def static(report, rule):

@@ -8,16 +8,6 @@ import pytest
 
 from schemactl.catalog import digest
 from schemactl.errors import ExitCode
-from tests.cli.conftest import invoke, json_out
-
-
-@pytest.fixture
-def check(database_url):
-    def run(directory, *flags, expect=ExitCode.OK):
-        args = ["check", "--json", "--dir", directory, "--database-url", database_url, *flags]
-        return json_out(invoke(args, expect=expect))
-
-    return run
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from schemactl.errors import ExitCode
-from tests.cli.conftest import invoke, json_out
 
 BASE = (
     "CREATE TABLE items (id int PRIMARY KEY, price int, note text);"
@@ -29,15 +28,6 @@ INDEX = "-- schemactl:no-transaction\nCREATE INDEX CONCURRENTLY items_price ON i
 REPLACE = (
     "CREATE OR REPLACE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {} END $$;"
 )
-
-
-@pytest.fixture
-def check(database_url):
-    def run(directory, *flags, expect=ExitCode.OK):
-        args = ["check", "--json", "--dir", directory, "--database-url", database_url, *flags]
-        return json_out(invoke(args, expect=expect))
-
-    return run
 
 
 def errors(report) -> list[tuple[str, int | None]]:
