@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import weakref
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +59,8 @@ _NAME_MASK = (1 << _NAME_BITS) - 1
 
 Hashes = dict[str, dict[str, int]]  # kind -> key -> hash of the key's line and name
 Key = tuple[str, str]  # (kind, key)
-Line = tuple[str, str, str, str, int]  # (kind, key, md5 of the line, md5 of the name, group)
+Line = tuple[str, str, int, int]  # (kind, key, hash of the line and name, group)
+Rows = Iterable[tuple[Any, ...]]
 
 # Kinds whose key is their row's OID, which a dropped object's event gives.
 _KEYED_BY_OID = (
@@ -170,7 +172,7 @@ class SchemaDigests:
         if self._tracking is None:
             return None
         try:
-            [[(mark,)]] = _execute(self._conn, [(_MARK, [])])
+            [[(mark,)]] = _execute(self._conn, [(_MARK, [], list)])
         except psycopg.errors.UndefinedTable:
             self._tracking = None
             return None
@@ -180,8 +182,7 @@ class SchemaDigests:
         rows = _lines(self._conn, since=None)
         hashes: Hashes = {}
         value = 0
-        for kind, key, line, name, group in rows.fresh:
-            line_hash = _hash(line, name)
+        for kind, key, line_hash, group in rows.fresh:
             hashes.setdefault(kind, {})[key] = line_hash
             value += line_hash
             self._index(kind, key, group)
@@ -239,8 +240,7 @@ class SchemaDigests:
         """``last`` with the touched groups rendered again; None when a known row was renamed
         and not everything that depends on it was rendered (``renamed`` False)."""
         rendered: dict[Key, int] = {}
-        for kind, key, line, name, group in rows.fresh:
-            line_hash = _hash(line, name)
+        for kind, key, line_hash, group in rows.fresh:
             known = last._hashes.get(kind, {}).get(key)
             if not renamed and known is not None and (known ^ line_hash) & _NAME_MASK:
                 return None
@@ -280,8 +280,8 @@ class SchemaDigests:
         if rows.builtin_written:
             return self._from_scratch(mark)
         fresh: Hashes = {}
-        for kind, key, line, name, group in rows.fresh:
-            fresh.setdefault(kind, {})[key] = _hash(line, name)
+        for kind, key, line_hash, group in rows.fresh:
+            fresh.setdefault(kind, {})[key] = line_hash
             self._index(kind, key, group)
         hashes = dict(last._hashes)
         value = last.value
@@ -346,7 +346,7 @@ class _Lines:
     __slots__ = ("builtin_written", "counts", "fresh", "present", "since")
 
     def __init__(self) -> None:
-        self.fresh: list[Line] = []  # (kind, key, line, name, group) of new rows
+        self.fresh: list[Line] = []  # (kind, key, hash, group) of new rows
         self.present: set[tuple[str, str]] = set()  # (kind, key) of every row listed
         self.counts: dict[str, int] = {}
         self.since = ""
@@ -361,11 +361,15 @@ def _lines(
 ) -> _Lines:
     """The lines of rows written by transaction ``since`` or later (every row for None), the
     keys of every row of ``kinds`` and of those among ``keys`` that still exist."""
-    [answer_rows] = _execute(conn, [(_FINGERPRINT, [since, list(kinds), list(keys)])])
-    return _sorted_out(answer_rows)
+    answer: _Lines
+    [answer] = _execute(conn, [(_FINGERPRINT, [since, list(kinds), list(keys)], _sorted_out)])
+    return answer
 
 
-def _sorted_out(rows: list[tuple[Any, ...]]) -> _Lines:
+def _sorted_out(rows: Rows) -> _Lines:
+    """The answer read row by row as it comes, each line kept as its hash: a full render of a
+    large schema is never held as rows (a second run's first digest, in check, was the peak
+    of its memory)."""
     answer = _Lines()
     for kind, key, line, name, group in rows:
         if kind is None:
@@ -376,9 +380,11 @@ def _sorted_out(rows: list[tuple[Any, ...]]) -> _Lines:
         elif key is None:
             answer.counts[kind] = int(line)
         else:
+            # Interned, as every index of (kind, key) pairs holds the kind's name.
+            kind = sys.intern(kind)
             answer.present.add((kind, key))
             if line is not None:
-                answer.fresh.append((kind, key, line, name, int(group)))
+                answer.fresh.append((kind, key, _hash(line, name), int(group)))
     return answer
 
 
@@ -387,7 +393,7 @@ class _Changes:
 
     __slots__ = ("dropped", "fallback", "mark", "scope", "untracked")
 
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: Rows) -> None:
         self.mark = 0
         self.scope: set[int] = {_ALWAYS}
         self.dropped: list[tuple[int, int, int]] = []
@@ -412,11 +418,11 @@ def _touched_lines(
     changes, lines = _execute(
         conn,
         [
-            (_TOUCHED, [last._mark, last._since, renamed, list(tracking.trigger_names)]),
-            (_FINGERPRINT_SCOPED, [None, [], []]),
+            (_TOUCHED, [last._mark, last._since, renamed, list(tracking.trigger_names)], _Changes),
+            (_FINGERPRINT_SCOPED, [None, [], []], _sorted_out),
         ],
     )
-    return _Changes(changes), _sorted_out(lines)
+    return changes, lines
 
 
 @dataclass(frozen=True)
@@ -451,11 +457,12 @@ _TOUCHED = _Query("touched", "bigint, xid, boolean, text[]", lookups=True)
 _MARK = _Query("mark", text=f"SELECT coalesce(max(n), 0) FROM {EVENTS_TABLE}")
 
 
-def _execute(
-    conn: psycopg.Connection[Any], calls: list[tuple[_Query, list[Any]]]
-) -> list[list[tuple[Any, ...]]]:
+Call = tuple["_Query", list[Any], Callable[[Rows], Any]]
+
+
+def _execute(conn: psycopg.Connection[Any], calls: list[Call]) -> list[Any]:
     """Each query run with its arguments, in order, as server-side prepared statements in one
-    round trip; the rows of each.
+    round trip; what each call's reader makes of its rows, read as they come.
 
     They cost the server about as much to plan as to run, and check runs them hundreds of
     times. psycopg's own prepared statements do not last: it deallocates them all after any
@@ -473,11 +480,7 @@ def _execute(
         return _run(conn, calls, prepared)
 
 
-def _run(
-    conn: psycopg.Connection[Any],
-    calls: list[tuple[_Query, list[Any]]],
-    prepared: set[str],
-) -> list[list[tuple[Any, ...]]]:
+def _run(conn: psycopg.Connection[Any], calls: list[Call], prepared: set[str]) -> list[Any]:
     # The settings are pinned in a transaction of the digest's own, or a savepoint of the
     # caller's, that is rolled back: what the caller had set comes back with no query to ask
     # what it was. Simple protocol, so the statements travel together.
@@ -489,7 +492,7 @@ def _run(
     statements = [begin, _PIN]
     answers_at = []  # which statements' results are the answers
     names = []
-    for query, args in calls:
+    for query, args, _ in calls:
         name, text = query.prepared(conn.info.server_version)
         # Before its PREPARE too: a generic plan is made at the first EXECUTE, and again at
         # any later one after the catalogs it reads were analyzed.
@@ -523,11 +526,11 @@ def _run(
         prepared.update(names)
         answers = []
         at = skipped
-        for wanted in answers_at:
+        for wanted, (_, _, read) in zip(answers_at, calls, strict=True):
             while at < wanted:
                 cur.nextset()
                 at += 1
-            answers.append(cur.fetchall())
+            answers.append(read(cur))
         return answers
 
 

@@ -8,6 +8,7 @@ thousand. This module compares nothing.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -100,19 +101,25 @@ def load_schema(
     of the schema, in one transaction (a savepoint if ``conn`` is already in one, and then a
     last query restores the caller's settings). Leaves nothing changed behind.
     """
-    rows = _read_catalog(conn)
     skip = set(exclude)
-    kept = {kind: [r for r in rows[kind] if not _excluded(r, skip)] for kind in KINDS}
-    return _model(kept)
-
-
-def _read_catalog(conn: psycopg.Connection[Any]) -> dict[str, list[Row]]:
-    rows = {}
+    objects: list[SchemaObject] = []
+    tables: list[Row] = []
+    columns: dict[str, dict[str, Column]] = {}
     with pinned(conn) as cur:
         for kind in KINDS:
             cur.execute(query_text(kind))
-            rows[kind] = cur.fetchall()
-    return rows
+            # Each row is made into its object as it is read off the result: a large
+            # schema's model never sits beside all of its rows as dictionaries (in check,
+            # those rows were the peak of its memory).
+            kept = (row for row in cur if not _excluded(row, skip))
+            if kind == "tables":
+                tables = list(kept)
+            elif kind == "columns":
+                columns = _columns_by_table(kept)
+            else:
+                objects.extend(map(_BUILDERS[kind], kept))
+    objects.extend(_make(Table, row, columns=columns.get(row["name"], {})) for row in tables)
+    return SchemaModel.of(*objects)
 
 
 @contextmanager
@@ -133,23 +140,13 @@ def _excluded(row: Row, skip: set[tuple[str, str]]) -> bool:
     return "table_schema" in row and (row["table_schema"], row["table_name"]) in skip
 
 
-def _model(rows: dict[str, list[Row]]) -> SchemaModel:
-    columns = _columns_by_table(rows["columns"])
-    objects: list[SchemaObject] = []
-    for kind, build in _BUILDERS.items():
-        objects.extend(build(row) for row in rows[kind])
-    objects.extend(
-        _make(Table, row, columns=columns.get(row["name"], {})) for row in rows["tables"]
-    )
-    return SchemaModel.of(*objects)
-
-
-def _columns_by_table(rows: list[Row]) -> dict[str, dict[str, Column]]:
+def _columns_by_table(rows: Iterable[Row]) -> dict[str, dict[str, Column]]:
     by_table: dict[str, dict[str, Column]] = {}
     for row in rows:
         if row["virtual"]:
             raise _virtual_column(row)
-        by_table.setdefault(row["table"], {})[row["name"]] = _make(Column, row)
+        column = _make(Column, row)
+        by_table.setdefault(row["table"], {})[column.name] = column
     return by_table
 
 
@@ -175,7 +172,14 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 
 def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    # Interned: a model repeats its names and types (a table's in each of its columns,
+    # constraints and indexes), and two models of one database share them; held this way
+    # a model takes half the memory, which check, holding several at once, needs.
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return tuple(sys.intern(item) if isinstance(item, str) else item for item in value)
+    return value
 
 
 def _function(row: Row) -> Function:

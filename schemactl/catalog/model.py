@@ -23,7 +23,7 @@ SNAPSHOT_FORMAT = "schemactl-schema"
 SNAPSHOT_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extension:
     name: str
     schema: str
@@ -34,7 +34,7 @@ class Extension:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schema:
     name: str
     comment: str | None = None
@@ -44,7 +44,7 @@ class Schema:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EnumType:
     name: str
     labels: tuple[str, ...]
@@ -55,7 +55,7 @@ class EnumType:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Domain:
     name: str
     base_type: str
@@ -70,7 +70,7 @@ class Domain:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sequence:
     name: str
     data_type: str = "bigint"
@@ -88,7 +88,7 @@ class Sequence:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str
@@ -100,7 +100,7 @@ class Column:
     comment: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     name: str
     columns: dict[str, Column] = field(default_factory=dict)
@@ -117,7 +117,7 @@ class Table:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Constraint:
     """A primary key, unique, foreign key, check or exclusion constraint of a table."""
 
@@ -143,7 +143,7 @@ class Constraint:
         return f"{self.table}.{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     """An index that no constraint owns (those come with their constraint)."""
 
@@ -164,7 +164,7 @@ class Index:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class View:
     name: str
     definition: str
@@ -177,7 +177,7 @@ class View:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Function:
     """A function or procedure; ``signature`` (name and argument types) is its key."""
 
@@ -204,7 +204,7 @@ class Function:
         return self.signature
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trigger:
     summary: ClassVar[str] = "definition"
 
@@ -223,7 +223,7 @@ class Trigger:
         return f"{self.table}.{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Policy:
     table: str
     name: str
@@ -256,7 +256,7 @@ SchemaObject = (
 Obj = TypeVar("Obj", bound=SchemaObject)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SchemaModel:
     """Every object of the inspected schemas, one mapping per kind, keyed by qualified name.
 
