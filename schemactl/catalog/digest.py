@@ -33,6 +33,7 @@ that sees two digests differ compares full models before it reports anything.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sys
@@ -435,6 +436,9 @@ class _Query:
     text: str = ""
     lookups: bool = False
 
+    # Asked before every run of the query; the few queries are module constants, kept alive
+    # anyway, so the cache holds nothing that would otherwise be freed.
+    @functools.cache  # noqa: B019
     def prepared(self, server_version: int) -> tuple[str, str]:
         """Its name and text for this server: a hash of the text (and of how it is planned)
         is in the name, so a changed text never runs under an old name."""
