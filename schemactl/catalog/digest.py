@@ -461,7 +461,7 @@ _TOUCHED = _Query("touched", "bigint, xid, boolean, text[]", lookups=True)
 _MARK = _Query("mark", text=f"SELECT coalesce(max(n), 0) FROM {EVENTS_TABLE}")
 
 
-Call = tuple["_Query", list[Any], Callable[[Rows], Any]]
+Call = tuple[_Query, list[Any], Callable[[Rows], Any]]  # a query, its arguments, its reader
 
 
 def _execute(conn: psycopg.Connection[Any], calls: list[Call]) -> list[Any]:
