@@ -8,7 +8,6 @@ thousand. This module compares nothing.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -34,6 +33,7 @@ from schemactl.catalog.model import (
     Table,
     Trigger,
     View,
+    frozen,
 )
 from schemactl.errors import UsageError
 
@@ -161,7 +161,7 @@ def _virtual_column(row: Row) -> UsageError:
 
 
 def _make(cls: type[T], row: Row, **overrides: Any) -> T:
-    values = {name: _frozen(row[name]) for name in _field_names(cast(type, cls)) if name in row}
+    values = {name: frozen(row[name]) for name in _field_names(cast(type, cls)) if name in row}
     values.update(overrides)
     return cls(**values)
 
@@ -169,17 +169,6 @@ def _make(cls: type[T], row: Row, **overrides: Any) -> T:
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
-
-
-def _frozen(value: Any) -> Any:
-    # Interned: a model repeats its names and types (a table's in each of its columns,
-    # constraints and indexes), and two models of one database share them; held this way
-    # a model takes half the memory, which check, holding several at once, needs.
-    if isinstance(value, str):
-        return sys.intern(value)
-    if isinstance(value, list):
-        return tuple(sys.intern(item) if isinstance(item, str) else item for item in value)
-    return value
 
 
 def _function(row: Row) -> Function:

@@ -14,6 +14,7 @@ ignores order), so a column added by a later migration does not make two schemas
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -386,18 +387,28 @@ def _plain(value: object) -> Any:
 
 
 def _thawed(cls: type[Obj], data: dict[str, Any]) -> Obj:
-    values = {f.name: _frozen(data[f.name]) for f in fields(cls) if f.name in data}
+    values = {f.name: frozen(data[f.name]) for f in fields(cls) if f.name in data}
     if cls is Table:
         values["columns"] = {c["name"]: _thawed_column(c) for c in data.get("columns", [])}
     return cls(**values)
 
 
 def _thawed_column(data: dict[str, Any]) -> Column:
-    return Column(**{f.name: data[f.name] for f in fields(Column) if f.name in data})
+    return Column(**{f.name: frozen(data[f.name]) for f in fields(Column) if f.name in data})
 
 
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+def frozen(value: Any) -> Any:
+    """A field's value as a model holds it: lists as tuples, strings interned.
+
+    A model repeats its names and types (a table's in each of its columns, constraints and
+    indexes), and two models of one database share them: held this way a model takes half
+    the memory, which check, holding several at once, needs.
+    """
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, list):
+        return tuple(sys.intern(item) if isinstance(item, str) else item for item in value)
+    return value
 
 
 def _snapshot_document(text: str) -> dict[str, Any]:
