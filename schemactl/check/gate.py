@@ -180,10 +180,16 @@ class _Differs(Exception):
 
 @dataclass
 class _State:
-    """A schema state of the scratch database: its digest, and its model once loaded."""
+    """A schema state of the scratch database: its digest, and its model once loaded.
+
+    ``replay`` lists the migrations whose plain ups, on an empty database, give the same
+    schema: the state's model can then be read there, should it be needed after the scratch
+    database has moved on.
+    """
 
     digest: Digest
     model: SchemaModel | None = None
+    replay: list[Migration] | None = None
 
 
 class RoundTrip:
@@ -206,6 +212,11 @@ class RoundTrip:
         self.stopped_at: int | None = None
         self.abandoned = False
         self.digests: SchemaDigests  # of the scratch database, set by ``segment``
+        # The migrations applied to the scratch database, in order, by plain ups or round
+        # trips; while every round trip gave back the digests it should, their plain ups on
+        # an empty database give its schema (``_State.replay``).
+        self.applied: list[Migration] = []
+        self.replayable = True
 
     def run(self, migrations: MigrationSet) -> list[Finding]:
         """Every migration's round trip, then all downs in reverse; returns the findings."""
@@ -247,19 +258,19 @@ class RoundTrip:
         tracking = install(conn) if is_ours(self.url) else None
         self.digests = SchemaDigests(conn, tracking)
         state = _State(self.digests.take(), empty.model if not earlier else None)
-        applied = list(earlier)
+        self.applied = list(earlier)
         try:
             while True:
                 for migration in mine:
                     self.on_migration(migration)
                     state = self._one(conn, migration, state)
-                    applied.append(migration)
+                    self.applied.append(migration)
                 handed = more()
                 if handed is None:
                     break
                 mine, last = handed
             if last:
-                self._all_down(conn, applied, empty)
+                self._all_down(conn, self.applied, empty)
         except _Stop:
             pass
 
@@ -347,8 +358,16 @@ class RoundTrip:
                 self.digests.restore(before.digest)
                 del self.findings[found:]
                 self.reruns.pop(m.version, None)
-        if before.model is None:
-            before.model = load_schema(conn)
+            if before.model is None:
+                before.model = load_schema(conn)  # what the rollback gave back
+        elif before.model is None:
+            # Nothing can bring this state back once the up has run: its model is read now,
+            # or later from a replay of the migrations before it (only wanted where a digest
+            # differs, which a clean history never shows).
+            if self.replayable and is_ours(self.url):
+                before.replay = list(self.applied)
+            else:
+                before.model = load_schema(conn)
         return self._thorough(conn, m, before)
 
     def _quick(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
@@ -374,13 +393,17 @@ class RoundTrip:
     def _thorough(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
         """The round trip one file at a time, as the files run, naming whatever differs.
 
-        Models are read before and after the up, since nothing can bring those states back;
-        after the down and the second up, a digest equal to the one it must match stands for
-        the model (equal digests, equal models), which is then read only where they differ.
+        The states before and after the up cannot be brought back: their models are read
+        while they hold, or later from a replay (``_State.replay``). After the down and the
+        second up, a digest equal to the one it must match stands for the model (equal
+        digests, equal models), which is then read only where they differ.
         """
-        assert before.model is not None
         self._apply(conn, m, m.up, "up-fails", _UP_FAILS)
-        after_up = _State(self.digests.take(), load_schema(conn))
+        digest = self.digests.take()
+        if before.replay is not None:
+            after_up = _State(digest, replay=[*before.replay, m])
+        else:
+            after_up = _State(digest, load_schema(conn))
         if m.down is None:
             self._irreversible(m)
             state = after_up
@@ -397,10 +420,10 @@ class RoundTrip:
         before: _State,
         after_up: _State,
     ) -> _State:
-        assert before.model is not None and after_up.model is not None
         self._apply(conn, m, down, "down-fails", _DOWN_FAILS)
         if self.digests.take() != before.digest:
-            left = diff_models(before.model, load_schema(conn))
+            self.replayable = False
+            left = diff_models(self._model(m, before), load_schema(conn))
         else:
             left = []
         if left:
@@ -417,9 +440,10 @@ class RoundTrip:
         self._apply(conn, m, m.up, "up-fails-after-down", _UP_AGAIN_FAILS)
         again = _State(self.digests.take())
         if again.digest == after_up.digest:
-            return _State(again.digest, after_up.model)
+            return _State(again.digest, after_up.model, after_up.replay)
+        self.replayable = False
         again.model = load_schema(conn)
-        changed = diff_models(after_up.model, again.model)
+        changed = diff_models(self._model(m, after_up), again.model)
         if changed:
             self._add(
                 m,
@@ -492,7 +516,7 @@ class RoundTrip:
         return Rerun.CHANGES if diff_models(current.model, rerun_model) else Rerun.RERUNNABLE
 
     def _rerun_autocommit(self, conn: psycopg.Connection, m: Migration, current: _State) -> Rerun:
-        if current.model is None:
+        if current.model is None and current.replay is None:
             current.model = load_schema(conn)
         self._watch(m.up)
         _fresh_session(conn)
@@ -503,7 +527,7 @@ class RoundTrip:
             outcome = Rerun.FAILS
         if self.digests.take() == current.digest:
             return outcome
-        if not diff_models(current.model, load_schema(conn)):
+        if not diff_models(self._model(m, current), load_schema(conn)):
             return outcome
         if outcome is Rerun.RERUNNABLE:
             outcome = Rerun.CHANGES
@@ -568,6 +592,35 @@ class RoundTrip:
             )
 
     # --- plumbing -------------------------------------------------------------------------
+
+    def _model(self, m: Migration, state: _State) -> SchemaModel:
+        """``state``'s model, read from a replay on a database of its own if it was not read
+        while it held; a replay that fails ends the round trips (nothing else can name what
+        differs in ``m``'s)."""
+        if state.model is None:
+            assert state.replay is not None
+            try:
+                state.model = _replayed(self.url, state.replay)
+            except (ScratchUnavailableError, ConnectionFailedError, MigrationFailedError) as e:
+                reason = e.message
+            except psycopg.Error as e:
+                reason = str(e).strip()
+            else:
+                return state.model
+            self._add(
+                m,
+                m.up,
+                "round-trip-stopped",
+                Severity.ERROR,
+                f"the round trip of {m.label} changed the schema where it should not, and what "
+                "changed could not be named; later migrations were not round-tripped",
+                f"the schema before it could not be rebuilt on a second scratch database: {reason}",
+                why="a no-transaction file cannot be rolled back to read the schema it changed",
+                instead="give the role that runs check CREATEDB on the scratch server",
+            )
+            self.stopped_at = m.version
+            raise _Stop
+        return state.model
 
     def _watch(self, script: Script) -> None:
         """Before ``script`` runs: a file that writes catalog rows itself, which no event
@@ -653,6 +706,15 @@ class _Once:
             action, self._action = self._action, None
         if action is not None:
             action()
+
+
+def _replayed(url: str, migrations: list[Migration]) -> SchemaModel:
+    """The model of the schema the plain ups of ``migrations`` give, on a new database beside
+    the scratch database ``url``."""
+    with scratch_database(url) as sibling, _connect(sibling) as conn:
+        for migration in migrations:
+            _apply_plainly(conn, migration.up)
+        return load_schema(conn)
 
 
 def _connect(url: str) -> psycopg.Connection:

@@ -108,3 +108,74 @@ def test_a_down_that_is_not_exact_is_still_caught(migration_dir, check, migratio
     report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
 
     assert (rule, 2) in errors(report)
+
+
+# A no-transaction round trip reads no model while its digests agree. Where they differ, the
+# states it left behind are rebuilt from plain ups on a database of their own, which names
+# what differs.
+CHOOSE = (
+    "-- schemactl:no-transaction\n"
+    "DO $$ BEGIN IF EXISTS (SELECT FROM items WHERE id = -1) THEN CREATE TABLE chosen_b (x int);"
+    " ELSE CREATE TABLE chosen_a (x int); END IF; END $$;"
+)
+UNCHOOSE = (
+    "-- schemactl:no-transaction\n"
+    "DROP TABLE IF EXISTS chosen_a; DROP TABLE IF EXISTS chosen_b;"
+    " INSERT INTO items (id) VALUES (-1);"
+)
+
+
+def findings_of(report, rule: str) -> list[dict]:
+    return [f for f in report["findings"] if f["rule"] == rule]
+
+
+def scratch_databases(conn) -> list[str]:
+    listed = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'schemactl\\_%'")
+    return [name for (name,) in listed]
+
+
+def test_a_no_transaction_down_that_is_not_exact_is_named(migration_dir, check, conn):
+    directory = migration_dir(
+        {"0001_items": BASE, "0002_index": (INDEX, "-- schemactl:no-transaction\nSELECT 1;")}
+    )
+    before = scratch_databases(conn)
+
+    report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
+
+    [finding] = findings_of(report, "down-not-exact")
+    assert "left behind: index public.items_price" in finding["detail"]
+    assert scratch_databases(conn) == before
+
+
+def test_a_no_transaction_up_that_differs_after_its_down_is_named(migration_dir, check):
+    directory = migration_dir({"0001_items": BASE, "0002_choose": (CHOOSE, UNCHOOSE)})
+
+    report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
+
+    assert findings_of(report, "down-not-exact") == []
+    [finding] = findings_of(report, "up-differs-after-down")
+    assert "only after the first up: table public.chosen_a" in finding["detail"]
+    assert "only after up again: table public.chosen_b" in finding["detail"]
+
+
+def test_a_replay_that_fails_stops_the_round_trips(migration_dir, check, conn):
+    # A role is the server's, not the database's: a replay on a second database finds it
+    # there already, and its CREATE ROLE fails.
+    role = "schemactl_test_replayed_role"
+    directory = migration_dir(
+        {
+            "0001_role": (f"CREATE ROLE {role};", f"DROP ROLE {role};"),
+            "0002_items": BASE,
+            "0003_index": (INDEX, "-- schemactl:no-transaction\nSELECT 1;"),
+            "0004_later": ("CREATE TABLE later (x int);", "DROP TABLE later;"),
+        }
+    )
+    try:
+        report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
+    finally:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+    [finding] = findings_of(report, "round-trip-stopped")
+    assert finding["version"] == 3
+    assert f'role "{role}" already exists' in finding["detail"]
+    assert report["stopped_at"] == 3
