@@ -129,6 +129,7 @@ class SchemaDigests:
         self._last: Digest | None = None
         self._tracking = tracking
         self._distrusted = False
+        self._renaming = False
         # The keys each group has held in any digest so far: a key's group never changes
         # (fingerprint.sql), so one index serves every digest, rolled back or not.
         self._groups: dict[int, set[Key]] = {}
@@ -168,6 +169,12 @@ class SchemaDigests:
         """The next statements may write catalog rows no event reports (``UPDATE pg_attribute``
         ...): the next digest scans the catalogs."""
         self._distrusted = True
+
+    def expect_renames(self) -> None:
+        """The next statements may rename objects that other lines name (``RENAME``, ``SET
+        SCHEMA``): the next digest renders what depends on what they touched at once, instead
+        of learning it from a changed name and asking again."""
+        self._renaming = True
 
     def _first_mark(self) -> int | None:
         if self._tracking is None:
@@ -219,7 +226,7 @@ class SchemaDigests:
 
     def _touched(self, last: Digest, tracking: Tracking) -> Digest:
         distrusted, self._distrusted = self._distrusted, False
-        renamed = False
+        renamed, self._renaming = self._renaming, False
         while True:
             try:
                 changes, rows = _touched_lines(self._conn, last, tracking, renamed)

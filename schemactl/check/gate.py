@@ -624,9 +624,12 @@ class RoundTrip:
 
     def _watch(self, script: Script) -> None:
         """Before ``script`` runs: a file that writes catalog rows itself, which no event
-        trigger reports, makes the next digest scan the catalogs."""
+        trigger reports, makes the next digest scan the catalogs; one that renames makes it
+        render what names the renamed objects."""
         if any(_WRITES_CATALOGS.search(s.text) for s in script.statements):
             self.digests.distrust()
+        if any(_RENAMES.search(s.text) for s in script.statements):
+            self.digests.expect_renames()
 
     def _apply(
         self, conn: psycopg.Connection, m: Migration, script: Script, rule: str, why: str
@@ -692,6 +695,11 @@ _WRITES_CATALOGS = re.compile(
     r"(?:(?:\"?pg_catalog\"?)\s*\.\s*)?\"?pg_\w+",
     re.IGNORECASE,
 )
+
+
+# A statement that may change the name other lines show an object by (a word in a comment or a
+# string only costs a larger render).
+_RENAMES = re.compile(r"\b(?:rename|set\s+schema)\b", re.IGNORECASE)
 
 
 class _Once:

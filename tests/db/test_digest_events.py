@@ -172,6 +172,39 @@ def test_each_step_gives_the_digest_a_full_scan_would(conn, role, scans):
     assert sorted(set(STEPS) - set(unscanned)) == ["ALTER SCHEMA side RENAME TO aside"]
 
 
+def test_renames_announced_are_rendered_with_what_names_them_in_one_query(conn, monkeypatch):
+    asked: list[bool] = []
+    original = digest._touched_lines
+
+    def counted(conn, last, tracking, renamed):  # type: ignore[no-untyped-def]
+        asked.append(renamed)
+        return original(conn, last, tracking, renamed)
+
+    monkeypatch.setattr(digest, "_touched_lines", counted)
+    execute_script(conn, SCHEMA)
+    digests = SchemaDigests(conn)
+    take(conn, digests)
+    for step in [
+        "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'",
+        "ALTER TABLE parent RENAME code TO tag",
+        "ALTER TABLE parent RENAME TO mother",
+        "ALTER INDEX parent_code_key RENAME TO mother_tag_key",
+        "ALTER FUNCTION twice(int) RENAME TO double",
+        "ALTER TYPE mood RENAME TO feeling",
+        "CREATE SCHEMA side; ALTER TABLE child SET SCHEMA side",
+    ]:
+        asked.clear()
+        digests.expect_renames()
+        execute_script(conn, step)
+        take(conn, digests)  # checked against a digest of every row by ``take``
+        assert asked == [True], step
+    # Unannounced, a rename is learnt from its changed name, and asked again.
+    asked.clear()
+    execute_script(conn, "ALTER TABLE side.child RENAME TO kid")
+    take(conn, digests)
+    assert asked == [False, True]
+
+
 def test_a_step_that_changes_nothing_renders_nothing(conn, scans):
     execute_script(conn, SCHEMA)
     digests = SchemaDigests(conn)
