@@ -48,6 +48,7 @@ from psycopg.pq import TransactionStatus
 
 from schemactl.catalog.load import PINNED_SETTINGS, query_text
 from schemactl.catalog.touched import EVENTS_TABLE, Tracking
+from schemactl.files.statements import SEPARATOR
 from schemactl.run import db
 
 # Sums of 128-bit hashes: the digest of a set of lines, whatever their order, updated line by
@@ -146,13 +147,22 @@ class SchemaDigests:
         """Whether digests follow the event triggers (they stop when the triggers go)."""
         return self._tracking is not None
 
-    def take(self) -> Digest:
-        """The digest of the schema as it is now."""
+    def take(self, step: str = "") -> Digest:
+        """The digest of the schema as it is now; with ``step``, once these statements (one
+        text, run on the server as one) have run.
+
+        A tracked digest sends the step and its own queries in one round trip. A step that
+        fails raises its error, and so may anything else in that round trip: either way the
+        caller's transaction is left failed for it to roll back, and the digest unchanged.
+        """
         last = self._last
+        tracked = last is not None and self._tracking is not None and last._mark is not None
+        if step and not tracked:
+            self._conn.execute(step.encode("utf-8"), prepare=False)
         if last is None:
             self._last = self._from_scratch(self._first_mark())
         elif self._tracking is not None and last._mark is not None:
-            self._last = self._touched(last, self._tracking)
+            self._last = self._touched(last, self._tracking, step)
         else:
             self._last = self._update(last, None)
         self._issued.add(self._last)
@@ -224,13 +234,15 @@ class SchemaDigests:
             if deptype in ("a", "i"):
                 self._owned.setdefault(int(owner), set()).add(key)
 
-    def _touched(self, last: Digest, tracking: Tracking) -> Digest:
+    def _touched(self, last: Digest, tracking: Tracking, step: str) -> Digest:
         distrusted, self._distrusted = self._distrusted, False
         renamed, self._renaming = self._renaming, False
         while True:
             try:
-                changes, rows = _touched_lines(self._conn, last, tracking, renamed)
+                changes, rows = _touched_lines(self._conn, last, tracking, renamed, step)
             except psycopg.errors.UndefinedTable:
+                if step:
+                    raise  # the step's own error, as likely as the digest's
                 # A migration dropped the events table.
                 self._tracking = None
                 return self._update(last, None)
@@ -243,6 +255,7 @@ class SchemaDigests:
             if digest is not None:
                 return digest
             renamed = True  # lines that show the old name: render what depends on it
+            step = ""
 
     def _merge(self, last: Digest, changes: _Changes, rows: _Lines, renamed: bool) -> Digest | None:
         """``last`` with the touched groups rendered again; None when a known row was renamed
@@ -419,16 +432,18 @@ class _Changes:
 
 
 def _touched_lines(
-    conn: psycopg.Connection[Any], last: Digest, tracking: Tracking, renamed: bool
+    conn: psycopg.Connection[Any], last: Digest, tracking: Tracking, renamed: bool, step: str
 ) -> tuple[_Changes, _Lines]:
-    """What the statements since ``last`` touched, and the lines of its groups: touched.sql
-    sets the scope that fingerprint.sql then reads, in one transaction and round trip."""
+    """What the statements since ``last`` (and ``step``, run first) touched, and the lines of
+    its groups: touched.sql sets the scope that fingerprint.sql then reads, in one transaction
+    and round trip."""
     changes, lines = _execute(
         conn,
         [
             (_TOUCHED, [last._mark, last._since, renamed, list(tracking.trigger_names)], _Changes),
             (_FINGERPRINT_SCOPED, [None, [], []], _sorted_out),
         ],
+        step,
     )
     return changes, lines
 
@@ -471,9 +486,10 @@ _MARK = _Query("mark", text=f"SELECT coalesce(max(n), 0) FROM {EVENTS_TABLE}")
 Call = tuple[_Query, list[Any], Callable[[Rows], Any]]  # a query, its arguments, its reader
 
 
-def _execute(conn: psycopg.Connection[Any], calls: list[Call]) -> list[Any]:
+def _execute(conn: psycopg.Connection[Any], calls: list[Call], step: str = "") -> list[Any]:
     """Each query run with its arguments, in order, as server-side prepared statements in one
-    round trip; what each call's reader makes of its rows, read as they come.
+    round trip (after ``step``, see ``SchemaDigests.take``); what each call's reader makes of
+    its rows, read as they come.
 
     They cost the server about as much to plan as to run, and check runs them hundreds of
     times. psycopg's own prepared statements do not last: it deallocates them all after any
@@ -481,8 +497,12 @@ def _execute(conn: psycopg.Connection[Any], calls: list[Call]) -> list[Any]:
     """
     prepared = _PREPARED.setdefault(conn, set())
     try:
-        return _run(conn, calls, prepared)
+        return _run(conn, calls, prepared, step)
     except (psycopg.errors.InvalidSqlStatementName, psycopg.errors.DuplicatePreparedStatement):
+        if step:
+            # Perhaps the step's own error; the caller rolls back and runs it apart, and the
+            # digest then learns what is prepared.
+            raise
         # The session dropped them (DISCARD ALL in a migration, psycopg's DEALLOCATE ALL), or
         # kept one whose batch failed after it (PREPARE is not undone by a rollback).
         prepared.clear()
@@ -491,15 +511,17 @@ def _execute(conn: psycopg.Connection[Any], calls: list[Call]) -> list[Any]:
         return _run(conn, calls, prepared)
 
 
-def _run(conn: psycopg.Connection[Any], calls: list[Call], prepared: set[str]) -> list[Any]:
+def _run(
+    conn: psycopg.Connection[Any], calls: list[Call], prepared: set[str], step: str = ""
+) -> list[Any]:
     # The settings are pinned in a transaction of the digest's own, or a savepoint of the
     # caller's, that is rolled back: what the caller had set comes back with no query to ask
     # what it was. Simple protocol, so the statements travel together.
     if conn.info.transaction_status == TransactionStatus.IDLE:
-        begin, end = "BEGIN", "ROLLBACK"
+        begin, end = "BEGIN", ["ROLLBACK"]
     else:
         begin = "SAVEPOINT schemactl_digest"
-        end = "ROLLBACK TO SAVEPOINT schemactl_digest; RELEASE SAVEPOINT schemactl_digest"
+        end = ["ROLLBACK TO SAVEPOINT schemactl_digest", "RELEASE SAVEPOINT schemactl_digest"]
     statements = [begin, _PIN]
     answers_at = []  # which statements' results are the answers
     names = []
@@ -518,31 +540,35 @@ def _run(conn: psycopg.Connection[Any], calls: list[Call], prepared: set[str]) -
             execute = sql.SQL("{}({})").format(execute, listed)
         answers_at.append(len(statements))
         statements.append(execute.as_string(conn))
-    statements.append(end)
-    skipped = 0
+    statements += end
+    # Counted from the end: the step before them gives results of its own, as many as it
+    # holds statements.
+    answers_at = [at - len(statements) for at in answers_at]
     with conn.cursor() as cur:
         try:
             if not db.reads_plainly(conn):
                 # The server reads the whole text before the pin takes effect: pin first.
+                if step:
+                    cur.execute(step.encode("utf-8"), prepare=False)
+                    step = ""
                 cur.execute(";\n".join(statements[:2]), prepare=False)
                 del statements[:2]
-                skipped = 2
             # Not prepare=None: once psycopg prepares a statement of its own on this
             # connection it sends DEALLOCATE ALL at the next DROP, taking this one with it.
-            cur.execute(";\n".join(statements), prepare=False)
+            text = ";\n".join(statements)
+            text = f"{step}{SEPARATOR}{text}" if step else text
+            cur.execute(text.encode("utf-8"), prepare=False)
         except psycopg.Error:
-            if not conn.closed and conn.info.transaction_status == TransactionStatus.INERROR:
-                conn.execute(end, prepare=False)
+            if (
+                not step
+                and not conn.closed
+                and conn.info.transaction_status == TransactionStatus.INERROR
+            ):
+                conn.execute(";".join(end), prepare=False)
             raise
         prepared.update(names)
-        answers = []
-        at = skipped
-        for wanted, (_, _, read) in zip(answers_at, calls, strict=True):
-            while at < wanted:
-                cur.nextset()
-                at += 1
-            answers.append(read(cur))
-        return answers
+        readers = [read for _, _, read in calls]
+        return [read(cur.set_result(at)) for at, read in zip(answers_at, readers, strict=True)]
 
 
 _PIN = "SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n, v in PINNED_SETTINGS.items())

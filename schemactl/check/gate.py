@@ -372,17 +372,11 @@ class RoundTrip:
 
     def _quick(self, conn: psycopg.Connection, m: Migration, before: _State) -> _State:
         """The round trip by digests alone; raises at the first surprise (see ``_one``)."""
-        self._watch(m.up)
-        _apply_quickly(conn, m.up)
-        after_up = self.digests.take()
+        after_up = self._apply_and_take(conn, m.up)
         if m.down is not None:
-            self._watch(m.down)
-            _apply_quickly(conn, m.down)
-            if self.digests.take() != before.digest:
+            if self._apply_and_take(conn, m.down) != before.digest:
                 raise _Differs
-            self._watch(m.up)
-            _apply_quickly(conn, m.up)
-            if self.digests.take() != after_up:
+            if self._apply_and_take(conn, m.up) != after_up:
                 raise _Differs
         else:
             self._irreversible(m)
@@ -622,6 +616,15 @@ class RoundTrip:
             raise _Stop
         return state.model
 
+    def _apply_and_take(self, conn: psycopg.Connection, script: Script) -> Digest:
+        """``_apply_quickly`` and then a digest, in one round trip where they can share it."""
+        self._watch(script)
+        text = _quick_text(conn, script)
+        if text is None:
+            _apply_quickly(conn, script)
+            return self.digests.take()
+        return self.digests.take(text)
+
     def _watch(self, script: Script) -> None:
         """Before ``script`` runs: a file that writes catalog rows itself, which no event
         trigger reports, makes the next digest scan the catalogs; one that renames makes it
@@ -751,13 +754,25 @@ def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> 
     For the round trips by digests, where a failure is only noticed: the caller rolls back
     and runs the files again one statement at a time, which is what names the statement.
     """
-    if any(changes_parsing(s) or is_client_copy(s) for s in script.statements):
-        # One text is parsed whole before any of it runs.
-        _fresh_session(conn)
-        apply_script(conn, script)
-        if then:
-            conn.execute(then)
+    text = _quick_text(conn, script, then)
+    if text is not None:
+        conn.execute(text.encode("utf-8"), prepare=False)
         return
+    _fresh_session(conn)
+    apply_script(conn, script)
+    if then:
+        conn.execute(then)
+
+
+def _quick_text(conn: psycopg.Connection, script: Script, then: str = "") -> str | None:
+    """``_apply_quickly``'s one text for ``script``, or None where the file must run a statement
+    at a time (a statement that changes how the rest is read, or a client-side COPY).
+
+    The session reads the text as a new session would: where the file before left it reading
+    another way, the reset is sent now, on its own.
+    """
+    if any(changes_parsing(s) or is_client_copy(s) for s in script.statements):
+        return None  # one text is parsed whole before any of it runs
     parts = [_FRESH, "SAVEPOINT schemactl_apply"]
     if not db.reads_plainly(conn):
         # The file before left the session reading text another way: the reset must take
@@ -768,7 +783,7 @@ def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> 
     parts.append("RELEASE SAVEPOINT schemactl_apply")
     if then:
         parts.append(then)
-    conn.execute(SEPARATOR.join(parts).encode("utf-8"), prepare=False)
+    return SEPARATOR.join(parts)
 
 
 def _fresh_session(conn: psycopg.Connection) -> None:

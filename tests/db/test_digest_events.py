@@ -176,9 +176,9 @@ def test_renames_announced_are_rendered_with_what_names_them_in_one_query(conn, 
     asked: list[bool] = []
     original = digest._touched_lines
 
-    def counted(conn, last, tracking, renamed):  # type: ignore[no-untyped-def]
+    def counted(conn, last, tracking, renamed, step):  # type: ignore[no-untyped-def]
         asked.append(renamed)
-        return original(conn, last, tracking, renamed)
+        return original(conn, last, tracking, renamed, step)
 
     monkeypatch.setattr(digest, "_touched_lines", counted)
     execute_script(conn, SCHEMA)
