@@ -441,7 +441,7 @@ def _touched_lines(
         conn,
         [
             (_TOUCHED, [last._mark, last._since, renamed, list(tracking.trigger_names)], _Changes),
-            (_FINGERPRINT_SCOPED, [None, [], []], _sorted_out),
+            (_FINGERPRINT_SCOPED, [], _sorted_out),
         ],
         step,
     )
@@ -451,12 +451,18 @@ def _touched_lines(
 @dataclass(frozen=True)
 class _Query:
     """A query the digests run as a server-side prepared statement: a file in queries/ (or
-    the text itself), its parameters' types, and whether it is planned for lookups."""
+    the text itself), its parameters' types, and whether it is planned for lookups.
+
+    ``bound`` gives values for the file's parameters, written into the text: the planner
+    then folds away what they decide (every branch a render with no transaction ID skips),
+    and the statement takes no parameters.
+    """
 
     file: str
     parameters: str = ""
     text: str = ""
     lookups: bool = False
+    bound: tuple[str, ...] = ()
 
     # Asked before every run of the query; the few queries are module constants, kept alive
     # anyway, so the cache holds nothing that would otherwise be freed.
@@ -465,6 +471,8 @@ class _Query:
         """Its name and text for this server: a hash of the text (and of how it is planned)
         is in the name, so a changed text never runs under an old name."""
         text = self.text or _query(self.file, server_version)
+        if self.bound:
+            text = _PARAMETER.sub(lambda match: self.bound[int(match[1]) - 1], text)
         planned = f"{text}\n{self.lookups}"
         return f"schemactl_{self.file}_{hashlib.sha1(planned.encode()).hexdigest()[:12]}", text
 
@@ -478,7 +486,9 @@ class _Query:
 # statistics, once took 17 ms. The full render and the scan by transaction ID read every row
 # and keep the planner's choice.
 _FINGERPRINT = _Query("fingerprint", "xid, text[], text[]")
-_FINGERPRINT_SCOPED = _Query("fingerprint", "xid, text[], text[]", lookups=True)
+_FINGERPRINT_SCOPED = _Query(
+    "fingerprint", lookups=True, bound=("NULL::xid", "'{}'::text[]", "'{}'::text[]")
+)
 _TOUCHED = _Query("touched", "bigint, xid, boolean, text[]", lookups=True)
 _MARK = _Query("mark", text=f"SELECT coalesce(max(n), 0) FROM {EVENTS_TABLE}")
 
@@ -525,11 +535,14 @@ def _run(
     statements = [begin, _PIN]
     answers_at = []  # which statements' results are the answers
     names = []
+    lookups = None
     for query, args, _ in calls:
         name, text = query.prepared(conn.info.server_version)
         # Before its PREPARE too: a generic plan is made at the first EXECUTE, and again at
         # any later one after the catalogs it reads were analyzed.
-        statements.append(_LOOKUPS[query.lookups])
+        if query.lookups is not lookups:
+            statements.append(_LOOKUPS[query.lookups])
+            lookups = query.lookups
         if name not in prepared:
             parameters = f"({query.parameters})" if query.parameters else ""
             statements.append(f"PREPARE {name}{parameters} AS {text.rstrip().rstrip(';')}")
@@ -588,6 +601,7 @@ def _query(file: str, server_version: int) -> str:
 
 
 _SINCE = re.compile(r"/\*since (\d+): (.*?)\*/")
+_PARAMETER = re.compile(r"\$(\d+)\b")
 
 # What each connection has prepared, as far as this module knows (a session can drop them).
 _PREPARED: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[str]] = (

@@ -70,7 +70,9 @@ WITH user_namespaces AS (
       FROM pg_class AS c
      WHERE c.oid = ANY((SELECT relations FROM scope)::oid[])
        AND c.oid >= 16384 AND c.relnamespace IN (SELECT oid FROM user_namespaces)
-), since AS (
+), since AS NOT MATERIALIZED (
+    -- Not materialized: where $1 is a constant (a scoped render, see catalog/digest.py), what
+    -- depends on it folds away when the query is planned.
     SELECT $1::xid IS NULL AS everything, age($1::xid) AS age
 ), fresh_defaults AS (
     SELECT d.adrelid, d.adnum FROM pg_attrdef AS d, since AS s
