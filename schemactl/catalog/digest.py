@@ -83,6 +83,7 @@ _KEYED_BY_OID = (
     "text search configuration",
     "text search dictionary",
 )
+_NONE: dict[str, int] = {}  # a kind no digest holds yet (never written to)
 # The group of policies and extension members, which every digest renders.
 _ALWAYS = 0
 # Takes between two prunings of what SchemaDigests remembers of keys no longer held.
@@ -276,23 +277,26 @@ class SchemaDigests:
                     gone.update(self._groups.get(sequence, ()))
         for classid, objid, objsubid in changes.dropped:
             gone.update(_dropped_keys(last._hashes, classid, objid, objsubid))
-        hashes = dict(last._hashes)
-        copied: set[str] = set()
-        value = last.value
-
-        def kind_of(kind: str) -> dict[str, int]:
-            if kind not in copied:
-                hashes[kind] = dict(hashes.get(kind, {}))
-                copied.add(kind)
-            return hashes[kind]
-
+        # Most of a group rendered again is as it was: only the kinds with a line added,
+        # changed or gone are copied (a kind of a large schema holds thousands).
+        removed: dict[str, list[str]] = {}
         for kind, key in gone.difference(rendered):
-            if key in hashes.get(kind, {}):
-                value -= kind_of(kind).pop(key)
+            if key in last._hashes.get(kind, _NONE):
+                removed.setdefault(kind, []).append(key)
+        changed: dict[str, dict[str, int]] = {}
         for (kind, key), line_hash in rendered.items():
-            merged = kind_of(kind)
-            value += line_hash - merged.get(key, 0)
-            merged[key] = line_hash
+            if last._hashes.get(kind, _NONE).get(key) != line_hash:
+                changed.setdefault(kind, {})[key] = line_hash
+        hashes = dict(last._hashes) if removed or changed else last._hashes
+        value = last.value
+        for kind in removed.keys() | changed.keys():
+            merged = dict(hashes.get(kind, _NONE))
+            for key in removed.get(kind, ()):
+                value -= merged.pop(key)
+            for key, line_hash in changed.get(kind, _NONE).items():
+                value += line_hash - merged.get(key, 0)
+                merged[key] = line_hash
+            hashes[kind] = merged
         recent = [key for _, key in rendered]
         return Digest(value % _MODULUS, hashes, rows.since, recent, changes.mark)
 
