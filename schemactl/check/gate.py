@@ -558,13 +558,6 @@ class RoundTrip:
         for m in reversed(applied):
             if m.down is None:
                 return  # reported as irreversible already; the way back ends here
-            if not m.down.no_transaction:
-                self._watch(m.down)
-                try:
-                    _apply_plainly(conn, m.down)
-                    continue
-                except (MigrationFailedError, psycopg.Error):
-                    pass  # rolled back: run again as a file runs, to name the statement
             self._apply(
                 conn, m, m.down, "down-fails", "the down file fails on the way back to empty"
             )
@@ -637,7 +630,15 @@ class RoundTrip:
     def _apply(
         self, conn: psycopg.Connection, m: Migration, script: Script, rule: str, why: str
     ) -> None:
+        """``script`` run as a real run runs it; a failure ends the round trips with a finding
+        that names the statement."""
         self._watch(script)
+        if not script.no_transaction:
+            try:
+                _apply_plainly(conn, script)  # one round trip, in a transaction of its own
+                return
+            except (MigrationFailedError, psycopg.Error):
+                pass  # rolled back: run again a statement at a time, to name the statement
         _fresh_session(conn)
         try:
             apply_script(conn, script)
