@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import secrets
 import signal
-from itertools import accumulate
 
 import pytest
 
-from schemactl.check.gate import _GROWTH, _PLAIN, MIN_SEGMENT, _run_cost, _segments
+from schemactl.check.gate import (
+    _CREATED,
+    _GROWTH,
+    _PLAIN_DOWN,
+    _PLAIN_UP,
+    MIN_SEGMENT,
+    _balanced_ends,
+    _Costs,
+)
 from schemactl.errors import ExitCode
 from tests.cli.conftest import invoke, json_out
 from tests.cli.test_check import sleeping_in_scratch
@@ -44,28 +51,38 @@ def check(database_url):
     return run
 
 
-def test_segments_are_consecutive_of_near_equal_cost_and_never_too_small():
-    items = list(range(200))
+def test_runs_are_consecutive_of_near_equal_cost_and_never_too_small():
+    costs = _Costs([1.0] * 200)
 
-    assert _segments(items, 1) == [items]  # type: ignore[arg-type]
+    assert _balanced_ends(costs, 1) == [200]
     for jobs in (2, 3, 4):
-        segments = _segments(items, jobs)  # type: ignore[arg-type]
-        assert [i for s in segments for i in s] == items
-        assert len(segments) == jobs and all(len(s) >= MIN_SEGMENT for s in segments)
-        ends = list(accumulate(len(s) for s in segments))
-        costs = [_run_cost(a, b, 200) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        ends = _balanced_ends(costs, jobs)
+        sizes = [b - a for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        assert len(ends) == jobs and ends[-1] == 200 and min(sizes) >= MIN_SEGMENT
+        runs = [costs.run(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
         # Balanced to within one migration's round trip, which costs at most 1 + 199/_GROWTH.
-        assert max(costs) - min(costs) <= 2.6
-        # Later runs start from larger schemas, apply the earlier ones first, and the last
-        # goes all the way back: they take fewer migrations.
-        assert [len(s) for s in segments] == sorted((len(s) for s in segments), reverse=True)
-    assert [len(s) for s in _segments(items[:45], 8)] == [15, 10, 10, 10]  # type: ignore[arg-type]
-    assert _segments(items[: MIN_SEGMENT + 5], 4) == [items[: MIN_SEGMENT + 5]]  # type: ignore[arg-type]
+        assert max(runs) - min(runs) <= 2.6
+        # Later runs start from larger schemas, wait for their database, apply the earlier
+        # ones first, and the last goes all the way back: they take fewer migrations.
+        assert sizes == sorted(sizes, reverse=True)
+    assert _balanced_ends(_Costs([1.0] * 45), 8) == [15, 25, 35, 45]
+    assert _balanced_ends(_Costs([1.0] * (MIN_SEGMENT + 5)), 4) == [MIN_SEGMENT + 5]
 
 
 def test_a_later_round_trip_costs_more_than_an_earlier_one():
-    assert _run_cost(0, 1, 200) < _run_cost(100, 101, 200) - _PLAIN * 100
-    assert _run_cost(0, 200, 200) == pytest.approx(200 + 199 * 200 / (2 * _GROWTH) + _PLAIN * 200)
+    costs = _Costs([1.0] * 200)
+
+    assert costs.run(0, 1) < costs.run(100, 101) - _PLAIN_UP * 100 - _CREATED
+    assert costs.run(0, 200) == pytest.approx(200 + 199 * 200 / (2 * _GROWTH) + _PLAIN_DOWN * 200)
+
+
+def test_migrations_holding_more_sql_weigh_more():
+    # The first half holds five times the SQL of the second (a history's early views).
+    heavy = _Costs([5.0] * 100 + [1.0] * 100)
+
+    [first, _] = _balanced_ends(heavy, 2)
+
+    assert first < _balanced_ends(_Costs([1.0] * 200), 2)[0] and first < 100
 
 
 def test_a_clean_set_reports_the_same_with_two_jobs_and_leaves_no_scratch(
