@@ -152,14 +152,18 @@ class SchemaDigests:
         """The digest of the schema as it is now; with ``step``, once these statements (one
         text, run on the server as one) have run.
 
-        A tracked digest sends the step and its own queries in one round trip. A step that
+        Inside a transaction, a tracked digest sends the step and its own queries in one
+        round trip. A step that
         fails raises its error, and so may anything else in that round trip: either way the
         caller's transaction is left failed for it to roll back, and the digest unchanged.
         """
         last = self._last
         tracked = last is not None and self._tracking is not None and last._mark is not None
-        if step and not tracked:
+        # Outside a transaction the digest's own BEGIN and ROLLBACK would take the step in.
+        idle = self._conn.info.transaction_status == TransactionStatus.IDLE
+        if step and (idle or not tracked):
             self._conn.execute(step.encode("utf-8"), prepare=False)
+            step = ""
         if last is None:
             self._last = self._from_scratch(self._first_mark())
         elif self._tracking is not None and last._mark is not None:

@@ -101,16 +101,18 @@ def check_directory(
     return report
 
 
-# Below this many migrations per run, a second scratch database costs more than it saves.
+# Below this many migrations per run, a second scratch database costs more than it saves
+# (about so: the cost below counts its creation as 12 round trips).
 MIN_SEGMENT = 10
 
 # What a migration costs a run, in round trips on an empty database. A round trip costs more
 # the more migrations came before it (once, every digest scanned the catalogs' user rows);
-# applying one by a plain up on the way in, or a down on the way back to empty, costs a tenth
-# of a round trip. Runs of equal size left the last run, with the largest schema, the plain ups
-# of all the others and the way back, working long after the first had finished (on 200
-# synthetic migrations, one table each, with two jobs: 6.1 s against 3.9 s; cut by these
-# figures, 129 and 71 migrations, 5.4 s against 5.2 s). With digests that render only what
+# applying one by a plain up on the way in, or a down on the way back to empty, cost a tenth
+# of a round trip then (see below for now). Runs of equal size left the last run, with the
+# largest schema, the plain ups of all the others and the way back, working long after the
+# first had finished (on 200 synthetic migrations, one table each, with two jobs: 6.1 s
+# against 3.9 s; cut by these figures, 129 and 71 migrations, 5.4 s against 5.2 s). With
+# digests that render only what
 # changed, a round trip went from 28 ms after 12 migrations to 54 ms after 187 (about 1/190
 # dearer per migration), yet 1/130 still splits best: 4.2 s and 4.3 s, against 4.4 s and
 # 4.7 s with 1/190.
@@ -165,7 +167,8 @@ def _segments(migrations: list[Migration], jobs: int) -> list[list[Migration]]:
 
 
 def _balanced_ends(costs: _Costs, jobs: int) -> list[int]:
-    """Where each run ends, at most ``jobs`` of them, so that the costliest costs the least."""
+    """Where each run ends, ``jobs`` of them but none shorter than MIN_SEGMENT, so that the
+    costliest costs the least."""
     total = costs.total
     count = max(1, min(jobs, total // MIN_SEGMENT))
 
@@ -238,7 +241,6 @@ class RoundTrip:
         self.findings: list[Finding] = []
         self.reruns: dict[int, Rerun] = {}
         self.stopped_at: int | None = None
-        self.abandoned = False
         self.digests: SchemaDigests  # of the scratch database, set by ``segment``
         # The migrations applied to the scratch database, in order, by plain ups or round
         # trips; while every round trip gave back the digests it should, their plain ups on
@@ -247,8 +249,18 @@ class RoundTrip:
         self.replayable = True
 
     def run(self, migrations: MigrationSet) -> list[Finding]:
-        """Every migration's round trip, then all downs in reverse; returns the findings."""
-        segments = _segments(list(migrations.migrations), self.options.jobs)
+        """Every migration's round trip, then all downs in reverse; returns the findings.
+
+        A set that changes what the whole server shares (roles, tablespaces, databases) runs
+        in one run, and reads its models where they hold: two databases of one server would
+        see each other's roles, and a replay would meet the ones already made.
+        """
+        ordered = list(migrations.migrations)
+        if any(_SERVER_WIDE.search(s.text) for m in ordered for s in _scripts(m)):
+            self.replayable = False
+            segments = [ordered]
+        else:
+            segments = _segments(ordered, self.options.jobs)
         if len(segments) > 1:
             return self._in_parallel(segments)
         self.segment([], segments[0], last=True)
@@ -266,9 +278,11 @@ class RoundTrip:
         mine: list[Migration],
         last: bool,
         more: Callable[[], tuple[list[Migration], bool] | None],
+        ready: Callable[[bool], None] = lambda applied: None,
     ) -> None:
         """Round-trip ``mine``, after plain ups of ``earlier``; with ``last``, then every down
-        in reverse. Sets ``abandoned`` when an earlier up fails (its own run reports that).
+        in reverse. Tells ``ready`` whether the plain ups applied; when one fails, it
+        round-trips nothing.
 
         Then ``more`` may hand over the run that follows (its migrations, and whether it is
         the last), which this database is now ready for; None when there is none.
@@ -279,8 +293,9 @@ class RoundTrip:
                 for m in earlier:
                     _apply_plainly(conn, m.up)
             except (MigrationFailedError, psycopg.Error):
-                self.abandoned = True
+                ready(False)
                 return
+        ready(True)
         # On a database of ours, event triggers tell each digest what a step touched; put
         # on after the plain ups, which need no digest of their own.
         tracking = install(conn) if is_ours(self.url) else None
@@ -307,11 +322,16 @@ class RoundTrip:
         # A sibling database (on our scratch database's server) is created by the run that
         # needs it, while the first run already works on ours: CREATE DATABASE copies the
         # template and takes about as long as 10 round trips. One that cannot be created or
-        # reached (a role's connection limit) leaves its migrations to the run before it,
-        # which reaches their start in order.
+        # reached (a role's connection limit), or whose plain ups of the earlier migrations
+        # fail where their own run's did not (a role they create is the server's, and that
+        # run made it first), leaves its migrations to the run before it, which reaches their
+        # start in order.
         created = [threading.Event() for _ in segments]
         available = [True] * len(segments)
         lock = threading.Lock()
+        # The first run connects before any sibling is made: under a role's connection limit,
+        # a sibling's creator must not take the session the first run cannot do without.
+        first_connected = threading.Event()
 
         def handed_on(taken: list[int]) -> tuple[list[Migration], bool] | None:
             following = taken[-1] + 1
@@ -328,6 +348,7 @@ class RoundTrip:
             with ExitStack() as session:
                 try:
                     if i > 0:
+                        first_connected.wait()
                         made = scratch_database(self.url)
                         with lock:
                             trip.url = made.__enter__()
@@ -336,18 +357,34 @@ class RoundTrip:
                             drop = _Once(lambda: made.__exit__(None, None, None))
                             databases.callback(drop)
                         session.callback(drop)
-                    conn = session.enter_context(_connect(trip.url))
+                    try:
+                        conn = session.enter_context(_connect(trip.url))
+                    finally:
+                        if i == 0:
+                            first_connected.set()
                 except (ScratchUnavailableError, ConnectionFailedError):
                     if i == 0:
                         raise
                     available[i] = False
-                    return
-                finally:
                     created[i].set()
+                    return
+                except BaseException:
+                    created[i].set()
+                    raise
+
+                def ready(applied: bool) -> None:
+                    available[i] = applied
+                    created[i].set()
+
                 taken = [i]
                 earlier = [m for seg in segments[:i] for m in seg]
                 last = i == len(segments) - 1
-                trip._segment_on(conn, earlier, segments[i], last, lambda: handed_on(taken))
+                try:
+                    trip._segment_on(
+                        conn, earlier, segments[i], last, lambda: handed_on(taken), ready
+                    )
+                finally:
+                    created[i].set()  # however it ended, the run before it need not wait
 
         with ExitStack() as databases:
             pool = ThreadPoolExecutor(len(segments), thread_name_prefix="check")
@@ -361,8 +398,6 @@ class RoundTrip:
         for trip, ran in zip(trips, available, strict=True):
             if not ran:
                 continue  # its migrations are in the findings of the run before it
-            if trip.abandoned:
-                break
             self.findings.extend(trip.findings)
             self.reruns.update(trip.reruns)
             if trip.stopped_at is not None:
@@ -631,7 +666,8 @@ class RoundTrip:
                 "changed could not be named; later migrations were not round-tripped",
                 f"the schema before it could not be rebuilt on a second scratch database: {reason}",
                 why="a no-transaction file cannot be rolled back to read the schema it changed",
-                instead="give the role that runs check CREATEDB on the scratch server",
+                instead="make the round trip exact (the down undoing the up); the detail says "
+                "why the migrations before it could not be replayed",
             )
             self.stopped_at = m.version
             raise _Stop
@@ -729,6 +765,16 @@ _WRITES_CATALOGS = re.compile(
 )
 
 
+# A statement that changes what every database of the server shares: roles and their
+# memberships, tablespaces, databases, the server's settings (a word in a comment or a
+# string only costs parallel runs).
+_SERVER_WIDE = re.compile(
+    r"\b(?:(?:create|alter|drop)\s+(?:role|user(?!\s+mapping)|group|tablespace|database)"
+    r"|comment\s+on\s+(?:role|database|tablespace)|alter\s+system"
+    r"|grant\b(?:(?!\bon\b)[^;])*?\bto|revoke\b(?:(?!\bon\b)[^;])*?\bfrom)\b",
+    re.IGNORECASE,
+)
+
 # A statement that may change the name other lines show an object by (a word in a comment or a
 # string only costs a larger render).
 _RENAMES = re.compile(r"\b(?:rename|set\s+schema)\b", re.IGNORECASE)
@@ -746,6 +792,10 @@ class _Once:
             action, self._action = self._action, None
         if action is not None:
             action()
+
+
+def _scripts(migration: Migration) -> list[Script]:
+    return [migration.up] if migration.down is None else [migration.up, migration.down]
 
 
 def _replayed(url: str, migrations: list[Migration]) -> SchemaModel:

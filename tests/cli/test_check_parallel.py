@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import secrets
 import signal
+import threading
 
+import psycopg
 import pytest
 
+from schemactl.check import gate
 from schemactl.check.gate import (
     _CREATED,
     _GROWTH,
@@ -145,6 +148,59 @@ def test_a_run_whose_database_cannot_be_reached_is_done_by_the_run_before_it(
         assert scratch_databases(conn) == []
     finally:
         conn.execute(f"DROP ROLE {role}")
+
+
+# A down that leaves a table of its own behind: found, and the way back still reaches 0001.
+LEAVES_A_TABLE = (table(20)[0], "DROP TABLE t20; CREATE TABLE left_behind (x int);")
+
+
+def test_a_set_that_changes_what_the_server_shares_runs_in_one_run(migration_dir, check, conn):
+    # A role is the server's: a second run's plain up of 0001 would find the role the first
+    # run made (or make it first, and fail the first run's round trip).
+    role = f"shared_{secrets.token_hex(4)}"
+    directory = migration_dir(
+        migrations(
+            t1=(f"CREATE ROLE {role};\n{table(1)[0]}", f"{table(1)[1]}\nDROP ROLE {role};"),
+            t20=LEAVES_A_TABLE,
+        )
+    )
+    try:
+        one = check(directory, 1, expect=ExitCode.CHECK_FAILED)
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+        two = check(directory, 2, expect=ExitCode.CHECK_FAILED)
+    finally:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+    assert two == one
+    assert ("down-not-exact", 20) in [(f["rule"], f["version"]) for f in two["findings"]]
+    assert all(m["rerun"] is not None for m in two["migrations"])
+    assert scratch_databases(conn) == []
+
+
+def test_a_run_whose_plain_ups_fail_leaves_its_migrations_to_the_run_before_it(
+    migration_dir, check, conn, monkeypatch
+):
+    # What its own run's round trips did not meet (something the server shares that no
+    # statement names): the later run's migrations are still round-tripped, by the run
+    # before it, and what they hold is found.
+    directory = migration_dir(migrations(t20=LEAVES_A_TABLE))
+    one = check(directory, 1, expect=ExitCode.CHECK_FAILED)
+    plainly = gate._apply_plainly
+
+    def failing_in_the_second_run(conn, script):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name.startswith("check_1") and script.path.name.endswith(
+            "0001_t1.up.sql"
+        ):
+            raise psycopg.errors.DuplicateObject("shared already exists")
+        return plainly(conn, script)
+
+    monkeypatch.setattr(gate, "_apply_plainly", failing_in_the_second_run)
+    two = check(directory, 2, expect=ExitCode.CHECK_FAILED)
+
+    assert two == one
+    assert ("down-not-exact", 20) in [(f["rule"], f["version"]) for f in two["findings"]]
+    assert all(m["rerun"] is not None for m in two["migrations"])
+    assert scratch_databases(conn) == []
 
 
 def test_a_failure_in_the_first_run_discards_what_the_later_runs_found(migration_dir, check):
