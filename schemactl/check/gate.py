@@ -256,7 +256,7 @@ class RoundTrip:
         see each other's roles, and a replay would meet the ones already made.
         """
         ordered = list(migrations.migrations)
-        if any(_SERVER_WIDE.search(s.text) for m in ordered for s in _scripts(m)):
+        if any(_server_wide(m) for m in ordered):
             self.replayable = False
             segments = [ordered]
         else:
@@ -766,8 +766,8 @@ _WRITES_CATALOGS = re.compile(
 
 
 # A statement that changes what every database of the server shares: roles and their
-# memberships, tablespaces, databases, the server's settings (a word in a comment or a
-# string only costs parallel runs).
+# memberships, tablespaces, databases, the server's settings (a word in a string only costs
+# parallel runs).
 _SERVER_WIDE = re.compile(
     r"\b(?:(?:create|alter|drop)\s+(?:role|user(?!\s+mapping)|group|tablespace|database)"
     r"|comment\s+on\s+(?:role|database|tablespace)|alter\s+system"
@@ -794,8 +794,11 @@ class _Once:
             action()
 
 
-def _scripts(migration: Migration) -> list[Script]:
-    return [migration.up] if migration.down is None else [migration.up, migration.down]
+def _server_wide(migration: Migration) -> bool:
+    """Whether a file of ``migration`` changes what every database of the server shares (its
+    statements read without their comments)."""
+    scripts = [migration.up] if migration.down is None else [migration.up, migration.down]
+    return any(_SERVER_WIDE.search(s.normalized) for script in scripts for s in script.statements)
 
 
 def _replayed(url: str, migrations: list[Migration]) -> SchemaModel:
