@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from schemactl.errors import ExitCode
+from tests.conftest import scratch_databases
 
 BASE = (
     "CREATE TABLE items (id int PRIMARY KEY, price int, note text);"
@@ -129,22 +130,16 @@ def findings_of(report, rule: str) -> list[dict]:
     return [f for f in report["findings"] if f["rule"] == rule]
 
 
-def scratch_databases(conn) -> list[str]:
-    listed = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'schemactl\\_%'")
-    return [name for (name,) in listed]
-
-
 def test_a_no_transaction_down_that_is_not_exact_is_named(migration_dir, check, conn):
     directory = migration_dir(
         {"0001_items": BASE, "0002_index": (INDEX, "-- schemactl:no-transaction\nSELECT 1;")}
     )
-    before = scratch_databases(conn)
 
     report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
 
     [finding] = findings_of(report, "down-not-exact")
     assert "left behind: index public.items_price" in finding["detail"]
-    assert scratch_databases(conn) == before
+    assert scratch_databases(conn) == []  # the replay's database too
 
 
 def test_a_no_transaction_up_that_differs_after_its_down_is_named(migration_dir, check):
