@@ -153,21 +153,21 @@ class SchemaDigests:
         text, run on the server as one) have run.
 
         Inside a transaction, a tracked digest sends the step and its own queries in one
-        round trip. A step that
-        fails raises its error, and so may anything else in that round trip: either way the
-        caller's transaction is left failed for it to roll back, and the digest unchanged.
+        round trip. A step that fails raises its error, and so may anything else in that
+        round trip: either way the caller's transaction is left failed for it to roll back,
+        and the digest unchanged.
         """
         last = self._last
-        tracked = last is not None and self._tracking is not None and last._mark is not None
+        tracking = self._tracking if last is not None and last._mark is not None else None
         # Outside a transaction the digest's own BEGIN and ROLLBACK would take the step in.
         idle = self._conn.info.transaction_status == TransactionStatus.IDLE
-        if step and (idle or not tracked):
+        if step and (tracking is None or idle):
             self._conn.execute(step.encode("utf-8"), prepare=False)
             step = ""
         if last is None:
             self._last = self._from_scratch(self._first_mark())
-        elif self._tracking is not None and last._mark is not None:
-            self._last = self._touched(last, self._tracking, step)
+        elif tracking is not None:
+            self._last = self._touched(last, tracking, step)
         else:
             self._last = self._update(last, None)
         self._issued.add(self._last)

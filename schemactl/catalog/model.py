@@ -255,6 +255,7 @@ SchemaObject = (
     | Policy
 )
 Obj = TypeVar("Obj", bound=SchemaObject)
+Part = TypeVar("Part", bound=SchemaObject | Column)  # what a snapshot holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,15 +387,11 @@ def _plain(value: object) -> Any:
     return value
 
 
-def _thawed(cls: type[Obj], data: dict[str, Any]) -> Obj:
+def _thawed(cls: type[Part], data: dict[str, Any]) -> Part:
     values = {f.name: frozen(data[f.name]) for f in fields(cls) if f.name in data}
     if cls is Table:
-        values["columns"] = {c["name"]: _thawed_column(c) for c in data.get("columns", [])}
+        values["columns"] = {c["name"]: _thawed(Column, c) for c in data.get("columns", [])}
     return cls(**values)
-
-
-def _thawed_column(data: dict[str, Any]) -> Column:
-    return Column(**{f.name: frozen(data[f.name]) for f in fields(Column) if f.name in data})
 
 
 def frozen(value: Any) -> Any:

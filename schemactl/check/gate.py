@@ -112,10 +112,9 @@ MIN_SEGMENT = 10
 # largest schema, the plain ups of all the others and the way back, working long after the
 # first had finished (on 200 synthetic migrations, one table each, with two jobs: 6.1 s
 # against 3.9 s; cut by these figures, 129 and 71 migrations, 5.4 s against 5.2 s). With
-# digests that render only what
-# changed, a round trip went from 28 ms after 12 migrations to 54 ms after 187 (about 1/190
-# dearer per migration), yet 1/130 still splits best: 4.2 s and 4.3 s, against 4.4 s and
-# 4.7 s with 1/190.
+# digests that render only what changed, a round trip went from 28 ms after 12 migrations to
+# 54 ms after 187 (about 1/190 dearer per migration), yet 1/130 still splits best: 4.2 s and
+# 4.3 s, against 4.4 s and 4.7 s with 1/190.
 # With digests planned for lookups and plain ups sent a file at a time (2026-12), a round trip
 # on 300 realistic migrations went from 25 ms early to 33 ms late, and the first run ended
 # 0.2-0.5 s after the second with 1/130: 1/400 splits them 187 and 113.
@@ -125,7 +124,7 @@ MIN_SEGMENT = 10
 # counted so, the runs on 300 realistic and on 200 synthetic migrations end within 0.05 s of
 # each other. A migration also costs more the more SQL it holds: in a public history of 247
 # (LemmyNet/lemmy) the first 50 hold half the SQL (views of hundreds of lines, made again and
-# again). Counting each 1,000 bytes of a migration's files as one more round trip moves its
+# again). Counting each 1,000 characters of a migration's files as one more round trip moves its
 # cut from 171 to 135; the first run still ends 2.3 s after the second (8.2 s in all, 9.4
 # before), since its round trips find that history's inexact downs and work each finding out
 # file by file, which no count of bytes foresees.
@@ -133,13 +132,13 @@ _GROWTH = 400  # each earlier migration makes a round trip 1/400 dearer
 _PLAIN_UP = 0.25
 _PLAIN_DOWN = 0.15
 _CREATED = 12.0
-_BYTES = 1000
+_CHARACTERS = 1000
 
 
 def _weight(migration: Migration) -> float:
     """A migration's round trip, in round trips of a small one, by the SQL its files hold."""
     size = len(migration.up.text) + (len(migration.down.text) if migration.down else 0)
-    return 1.0 + size / _BYTES
+    return 1.0 + size / _CHARACTERS
 
 
 class _Costs:
@@ -678,7 +677,7 @@ class RoundTrip:
         self._watch(script)
         text = _quick_text(conn, script)
         if text is None:
-            _apply_quickly(conn, script)
+            _apply_statement_by_statement(conn, script)
             return self.digests.take()
         return self.digests.take(text)
 
@@ -686,10 +685,11 @@ class RoundTrip:
         """Before ``script`` runs: a file that writes catalog rows itself, which no event
         trigger reports, makes the next digest scan the catalogs; one that renames makes it
         render what names the renamed objects."""
-        if any(_WRITES_CATALOGS.search(s.text) for s in script.statements):
-            self.digests.distrust()
-        if any(_RENAMES.search(s.text) for s in script.statements):
-            self.digests.expect_renames()
+        for statement in script.statements:
+            if _WRITES_CATALOGS.search(statement.normalized):
+                self.digests.distrust()
+            if _RENAMES.search(statement.normalized):
+                self.digests.expect_renames()
 
     def _apply(
         self, conn: psycopg.Connection, m: Migration, script: Script, rule: str, why: str
@@ -775,8 +775,8 @@ _SERVER_WIDE = re.compile(
     re.IGNORECASE,
 )
 
-# A statement that may change the name other lines show an object by (a word in a comment or a
-# string only costs a larger render).
+# A statement that may change the name other lines show an object by (a word in a string
+# only costs a larger render).
 _RENAMES = re.compile(r"\b(?:rename|set\s+schema)\b", re.IGNORECASE)
 
 
@@ -837,9 +837,14 @@ def _apply_quickly(conn: psycopg.Connection, script: Script, then: str = "") -> 
     and runs the files again one statement at a time, which is what names the statement.
     """
     text = _quick_text(conn, script, then)
-    if text is not None:
+    if text is None:
+        _apply_statement_by_statement(conn, script, then)
+    else:
         conn.execute(text.encode("utf-8"), prepare=False)
-        return
+
+
+def _apply_statement_by_statement(conn: psycopg.Connection, script: Script, then: str = "") -> None:
+    """``script`` in a fresh session, a statement at a time, then ``then``."""
     _fresh_session(conn)
     apply_script(conn, script)
     if then:
