@@ -55,7 +55,7 @@ from schemactl.lint.disproof import judged_by_round_trip
 from schemactl.run import db
 from schemactl.schema.diff import Change, ChangeKind, diff_models
 from schemactl.schema.replay import apply_script
-from schemactl.schema.scratch import is_ours, scratch_database
+from schemactl.schema.scratch import dropped_together, is_ours, scratch_database
 
 
 def check_directory(
@@ -82,7 +82,7 @@ def check_directory(
         linting = linter.submit(
             lint, migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES
         )
-        with scratch() as url:
+        with dropped_together(), scratch() as url:
             linted = linting.result()
             # Its thread ends now: the round trips' threads, started next, reuse the memory
             # the C allocator gave it (one it keeps per live thread) instead of adding theirs.

@@ -1,6 +1,7 @@
 """Throwaway databases and clusters, as context managers that leave nothing behind.
 
-Each one removes what it made when its block ends: normally, on an exception, on Ctrl-C, and
+Each one removes what it made when its block ends (a database, or when a block of
+``dropped_together`` ends): normally, on an exception, on Ctrl-C, and
 on SIGTERM or SIGHUP (turned into KeyboardInterrupt while inside the block). Signals that
 arrive during the clean-up wait until it is done. Only SIGKILL can leave a scratch database
 behind; its name (``schemactl_scratch_<pid>_<random>``) says what it is.
@@ -18,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,8 @@ _DEFERRED = {signal.SIGINT, *_TERMINATING}
 
 # The URLs of the throwaway databases and clusters this process made and has not yet removed.
 _OURS: set[str] = set()
+# Each scratch database's URL -> the URL of the session that made it (and drops it).
+_MADE_FROM: dict[str, str] = {}
 
 
 def is_ours(url: str) -> bool:
@@ -142,21 +145,82 @@ def scratch_database(server_url: str) -> Iterator[str]:
     """Create an empty database on the server of ``server_url``; yield its connection string.
 
     The database is dropped (WITH (FORCE) where the server has it) when the block ends, however
-    it ends. Raises ScratchUnavailableError when it cannot be created, or cannot be dropped
+    it ends, or with the others at the end of a ``dropped_together`` block around it. Raises ScratchUnavailableError when it cannot be created, or cannot be dropped
     (the error then names it, so a person can drop it).
     """
     name = scratch_name()
+    url = conninfo.make_conninfo(server_url, dbname=name)
+    # A database made beside one of ours is made from the session the first was made from:
+    # dropping ours WITH (FORCE) would end a session in it, and so the other's drop.
+    made_from = _MADE_FROM.get(server_url, server_url)
     with sigterm_as_interrupt():
-        admin = connect(server_url, purpose="scratch")
+        admin = connect(made_from, purpose="scratch")
         try:
             _create_database(admin, name, server_url)
-            url = conninfo.make_conninfo(server_url, dbname=name)
             _OURS.add(url)
+            _MADE_FROM[url] = made_from
             yield url
         finally:
             with signals_deferred():
-                _OURS.discard(conninfo.make_conninfo(server_url, dbname=name))
-                _drop_database(admin, name, server_url)
+                _OURS.discard(url)
+                _MADE_FROM.pop(url, None)
+                with _TOGETHER_LOCK:
+                    later = _together
+                    if later is not None:
+                        later.append(lambda: _drop_database(admin, name, made_from))
+                if later is None:
+                    _drop_database(admin, name, made_from)
+
+
+# The drops ``dropped_together`` holds back, while its block runs.
+_together: list[Callable[[], None]] | None = None
+_TOGETHER_LOCK = threading.Lock()
+
+
+@contextmanager
+def dropped_together() -> Iterator[None]:
+    """Scratch databases whose blocks end inside this block are dropped at its end, at
+    once, each from its own session.
+
+    Every DROP DATABASE forces a checkpoint, which writes and syncs what every other database
+    of the server changed. One after another, the first drop pays for the pages of those
+    dropped after it: a second run's database dropped while the first run still worked took
+    0.5 s in a check of 300 migrations, against 0.05 s for the last one. Dropped at once,
+    each has let its pages go before the checkpoints reach them.
+    """
+    global _together
+    with _TOGETHER_LOCK:
+        if _together is not None:
+            raise RuntimeError("dropped_together blocks do not nest")
+        _together = []
+    try:
+        yield
+    finally:
+        with signals_deferred(), _TOGETHER_LOCK:
+            drops, _together = _together, None
+        with signals_deferred():
+            _all_at_once(drops)
+
+
+def _all_at_once(drops: list[Callable[[], None]]) -> None:
+    """Run ``drops`` concurrently; raise the first one's error once all have ended."""
+    errors: list[BaseException] = []
+
+    def drop(action: Callable[[], None]) -> None:
+        try:
+            action()
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drop, args=(action,)) for action in drops[1:]]
+    for thread in threads:
+        thread.start()
+    if drops:
+        drop(drops[0])
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _create_database(admin: psycopg.Connection, name: str, server_url: str) -> None:

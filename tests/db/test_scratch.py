@@ -16,6 +16,7 @@ from psycopg import sql
 from schemactl.errors import ScratchUnavailableError, UsageError
 from schemactl.schema.scratch import (
     SCRATCH_PREFIX,
+    dropped_together,
     embedded_cluster,
     open_scratch,
     scratch_database,
@@ -65,6 +66,49 @@ def test_a_scratch_database_is_dropped_after_an_interrupt(conn, database_url):
 def test_two_scratch_databases_never_share_a_name(database_url):
     with scratch_database(database_url) as one, scratch_database(database_url) as two:
         assert dbname(one) != dbname(two)
+
+
+def test_databases_made_in_a_dropped_together_block_go_at_its_end(conn, database_url):
+    with dropped_together():
+        with scratch_database(database_url) as first:
+            # Made beside the first, as a second check run's is: its drop must not depend
+            # on a session inside the first, which dropping the first ends.
+            with scratch_database(first) as beside:
+                names = {dbname(first), dbname(beside)}
+            with scratch_database(database_url) as later:
+                names.add(dbname(later))
+        assert set(scratch_databases(conn)) == names
+
+    assert scratch_databases(conn) == []
+
+
+def test_a_dropped_together_block_drops_its_databases_after_an_interrupt(conn, database_url):
+    with (
+        pytest.raises(KeyboardInterrupt),
+        dropped_together(),
+        scratch_database(database_url) as first,
+        scratch_database(first),
+    ):
+        raise KeyboardInterrupt
+
+    assert scratch_databases(conn) == []
+
+
+def test_a_drop_that_fails_in_a_dropped_together_block_names_its_database(conn, database_url):
+    with pytest.raises(ScratchUnavailableError) as raised, dropped_together():
+        with scratch_database(database_url) as url:
+            name = dbname(url)
+        with scratch_database(database_url):
+            pass
+        # A template database cannot be dropped.
+        conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
+
+    try:
+        assert name in raised.value.message
+        assert scratch_databases(conn) == [name]  # the other was dropped all the same
+    finally:
+        conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
 
 
 HOLD_SCRATCH = """
