@@ -1,8 +1,8 @@
 """Throwaway databases and clusters, as context managers that leave nothing behind.
 
-Each one removes what it made when its block ends (a database, or when a block of
-``dropped_together`` ends): normally, on an exception, on Ctrl-C, and
-on SIGTERM or SIGHUP (turned into KeyboardInterrupt while inside the block). Signals that
+Each one removes what it made when its block ends (a scratch database made inside a
+``dropped_together`` block, when that block ends): normally, on an exception, on Ctrl-C, and on
+SIGTERM or SIGHUP (turned into KeyboardInterrupt while inside the block). Signals that
 arrive during the clean-up wait until it is done. Only SIGKILL can leave a scratch database
 behind; its name (``schemactl_scratch_<pid>_<random>``) says what it is.
 """
