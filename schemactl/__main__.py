@@ -1,3 +1,3 @@
-from schemactl.cli.app import main
+from schemactl.cli.app import entry
 
-main()
+entry()

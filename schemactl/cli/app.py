@@ -8,14 +8,17 @@ Nothing heavy is imported here, so ``--help`` and ``--version`` stay fast.
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
-from typing import Any, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -98,8 +101,6 @@ def exit_codes(ctx: Any) -> Iterator[None]:
 
 def _silence_stdout() -> None:
     # The interpreter flushes stdout at exit and would report the closed pipe again.
-    import os
-
     with suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -314,8 +315,36 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def entry() -> NoReturn:
+    """Console-script entry point: ``main``, then the exit it asked for, without the
+    interpreter's teardown.
+
+    The teardown frees every module and object of the run one by one, 5 ms of a no-op ``up``
+    with 1,000 migrations, and nothing of ours needs it: connections, locks and files are
+    closed explicitly, not by finalizers. What the interpreter does at exit that matters is
+    done here: atexit's functions run and stdout and stderr are flushed. With a thread still
+    running, or a flush that fails (a closed pipe), the interpreter's own exit decides.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = None
+    if threading.active_count() > 1 or not (code is None or isinstance(code, int)):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code or 0)
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Run the command ``sys.argv`` names; ends in SystemExit (tests and embedders call it
+    in-process)."""
     if sys.argv[1:] == ["--version"]:
         # Answered before typer builds every command's parameters, which costs more than
         # the rest of this start-up together.

@@ -145,8 +145,9 @@ def scratch_database(server_url: str) -> Iterator[str]:
     """Create an empty database on the server of ``server_url``; yield its connection string.
 
     The database is dropped (WITH (FORCE) where the server has it) when the block ends, however
-    it ends, or with the others at the end of a ``dropped_together`` block around it. Raises ScratchUnavailableError when it cannot be created, or cannot be dropped
-    (the error then names it, so a person can drop it).
+    it ends, or with the others at the end of a ``dropped_together`` block around it. Raises
+    ScratchUnavailableError when it cannot be created, or cannot be dropped (the error then
+    names it, so a person can drop it).
     """
     name = scratch_name()
     url = conninfo.make_conninfo(server_url, dbname=name)

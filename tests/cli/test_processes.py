@@ -160,3 +160,28 @@ def test_a_reader_that_goes_away_ends_the_command_quietly_with_141(
     process.wait(timeout=60)
 
     assert (process.returncode, stderr) == (141, "")
+
+
+@pytest.mark.parametrize(("argv", "code", "out"), [(["--help"], 0, "Commands:"), (["nope"], 2, "")])
+def test_the_entry_point_exits_as_main_asked_with_atexit_run_and_output_flushed(
+    argv, code, out, tmp_path
+):
+    # It skips the interpreter's teardown, not what the interpreter does at exit that a
+    # caller sees: the exit code, atexit's functions, and every byte written.
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
+        f"sys.argv = ['schemactl', *{argv!r}]\n"
+        "from schemactl.cli.app import entry\n"
+        "print('x' * 100_000, end='')\n"  # more than a pipe's buffer, still unflushed
+        "entry()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == code, done.stderr
+    assert done.stdout.startswith("x" * 100_000)
+    assert out in done.stdout
+    assert done.stderr.rstrip().endswith("atexit ran")
+    assert "Traceback" not in done.stderr
