@@ -44,6 +44,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from run import ENTRY_POINT
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out" / "realworld"
@@ -165,7 +167,6 @@ def dump(database: str) -> str:
 # --tree DIR runs the schemactl package found in DIR (e.g. `git archive HEAD schemactl`
 # unpacked there) instead of the working tree's, as bench/run.py --baseline does: PYTHONPATH
 # comes before the editable install's finder.
-ENTRY_POINT = "import sys; from schemactl.cli.app import main; sys.argv[0] = 'schemactl'; main()"
 TREE: Path | None = None
 
 

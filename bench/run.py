@@ -70,7 +70,11 @@ CHECK_TARGETS = (("check-200", "up-200", 3.5), ("check-real-300", "up-real-300",
 PURE_FLOORS = ("driver", "typer")
 
 # What the console script does, for a schemactl run from another tree (--baseline).
-ENTRY_POINT = "import sys; from schemactl.cli.app import main; sys.argv[0] = 'schemactl'; main()"
+ENTRY_POINT = (
+    "import sys; from schemactl.cli import app; sys.argv[0] = 'schemactl'; "
+    # A tree from before the console script's own exit had only main().
+    "getattr(app, 'entry', app.main)()"
+)
 BASELINE = "before"
 
 FLOOR_NAMES = {
