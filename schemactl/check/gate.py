@@ -351,8 +351,9 @@ class RoundTrip:
                         made = scratch_database(self.url)
                         with lock:
                             trip.url = made.__enter__()
-                            # Dropped by whichever comes first: this run once it ends (the
-                            # other runs still going), or the clean-up after an interrupt.
+                            # Given up by whichever comes first: this run once it ends (the
+                            # other runs still going), or the clean-up after an interrupt. On
+                            # a server, check_directory drops it with the others at the end.
                             drop = _Once(lambda: made.__exit__(None, None, None))
                             databases.callback(drop)
                         session.callback(drop)

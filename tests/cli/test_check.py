@@ -286,6 +286,20 @@ def test_an_embedded_cluster_serves_when_asked_for(migration_dir):
     assert "check passed" in result.stdout and "round trips run" in result.stdout
 
 
+def test_an_embedded_cluster_serves_two_jobs(migration_dir):
+    # The second run's database is made on the cluster too, and must be gone before it is.
+    directory = migration_dir(
+        {
+            f"{n:04d}_t{n}": (f"CREATE TABLE t{n} (id int);", f"DROP TABLE t{n};")
+            for n in range(1, 25)
+        }
+    )
+
+    result = invoke(["check", "--scratch", "embedded", "--jobs", "2", "--dir", directory])
+
+    assert "check passed" in result.stdout and "round trips run" in result.stdout
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_check_exits_130_and_leaves_no_scratch_database(
     migration_dir, database_url, conn, tmp_path, signum
