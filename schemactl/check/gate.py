@@ -393,7 +393,8 @@ class RoundTrip:
                 for future in futures:
                     future.result()
             finally:
-                # On an interrupt, do not wait: dropping the databases ends their sessions.
+                # On an interrupt, do not wait: dropping the databases (with the others, as
+                # the check ends) ends their sessions.
                 pool.shutdown(wait=False, cancel_futures=True)
         for trip, ran in zip(trips, available, strict=True):
             if not ran:

@@ -337,7 +337,7 @@ def entry() -> NoReturn:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: started with one closed
         sys.exit(code)
     os._exit(code or 0)
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import psycopg
@@ -75,6 +76,14 @@ def test_databases_made_in_a_dropped_together_block_go_at_its_end(conn, database
             # on a session inside the first, which dropping the first ends.
             with scratch_database(first) as beside:
                 names = {dbname(first), dbname(beside)}
+                # No session stays in the first (the one dbname() opened may still be ending).
+                first_name = dbname(first)
+                deadline = time.monotonic() + 10
+                while conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (first_name,)
+                ).fetchone() != (0,):
+                    assert time.monotonic() < deadline, "a session stays in the first database"
+                    time.sleep(0.05)
             with scratch_database(database_url) as later:
                 names.add(dbname(later))
         assert set(scratch_databases(conn)) == names
