@@ -55,7 +55,12 @@ from schemactl.lint.disproof import judged_by_round_trip
 from schemactl.run import db
 from schemactl.schema.diff import Change, ChangeKind, diff_models
 from schemactl.schema.replay import apply_script
-from schemactl.schema.scratch import dropped_together, is_ours, scratch_database
+from schemactl.schema.scratch import (
+    dropped_together,
+    is_ours,
+    scratch_database,
+    signals_to_main_thread,
+)
 
 
 def check_directory(
@@ -78,7 +83,9 @@ def check_directory(
     # is done before the round trips start: beside them, its words and caches and their
     # digests held memory at the same time. Its tokens and caches are then let go, since
     # the round trips read statements by their text.
-    with ThreadPoolExecutor(1, thread_name_prefix="lint") as linter:
+    with ThreadPoolExecutor(
+        1, thread_name_prefix="lint", initializer=signals_to_main_thread
+    ) as linter:
         linting = linter.submit(
             lint, migrations, disabled=options.disabled, other_rules=ROUND_TRIP_RULES
         )
@@ -387,7 +394,9 @@ class RoundTrip:
                     created[i].set()  # however it ended, the run before it need not wait
 
         with ExitStack() as databases:
-            pool = ThreadPoolExecutor(len(segments), thread_name_prefix="check")
+            pool = ThreadPoolExecutor(
+                len(segments), thread_name_prefix="check", initializer=signals_to_main_thread
+            )
             try:
                 futures = [pool.submit(run, i, databases) for i in range(len(segments))]
                 for future in futures:

@@ -486,6 +486,13 @@ def sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def signals_to_main_thread() -> None:
+    """Block SIGINT, SIGTERM and SIGHUP in the calling thread (a worker's initializer), so that
+    the main thread alone takes them: while a clean-up there holds them back
+    (``signals_deferred``), they then wait for the whole process, not only for that thread."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+
+
 @contextmanager
 def signals_deferred() -> Iterator[None]:
     """Hold back SIGINT, SIGTERM and SIGHUP until the block (a clean-up) has finished."""

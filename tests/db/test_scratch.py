@@ -22,6 +22,7 @@ from schemactl.schema.scratch import (
     open_scratch,
     scratch_database,
     server_user,
+    signals_to_main_thread,
 )
 from tests.conftest import scratch_databases, url_for
 
@@ -118,6 +119,19 @@ def test_a_drop_that_fails_in_a_dropped_together_block_names_its_database(conn, 
     finally:
         conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
         conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+
+
+def test_a_worker_started_with_signals_to_main_thread_never_takes_a_signal():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def mask() -> set[int]:
+        return set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+    with ThreadPoolExecutor(1, initializer=signals_to_main_thread) as pool:
+        blocked = pool.submit(mask).result()
+
+    assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} <= blocked
+    assert signal.SIGINT not in mask()  # the calling thread's own mask is left as it was
 
 
 HOLD_SCRATCH = """
