@@ -296,8 +296,7 @@ class RoundTrip:
         empty = _State(SchemaDigests(conn).take(), load_schema(conn))
         if earlier:
             try:
-                for m in earlier:
-                    _apply_plainly(conn, m.up)
+                _plain_ups(conn, earlier)
             except (MigrationFailedError, psycopg.Error):
                 ready(False)
                 return
@@ -586,9 +585,8 @@ class RoundTrip:
         if current.model is None and current.replay is None:
             current.model = load_schema(conn)
         self._watch(m.up)
-        _fresh_session(conn)
         try:
-            apply_script(conn, m.up)
+            _apply_statement_by_statement(conn, m.up)
             outcome = Rerun.RERUNNABLE
         except MigrationFailedError:
             outcome = Rerun.FAILS
@@ -714,9 +712,8 @@ class RoundTrip:
                 return
             except (MigrationFailedError, psycopg.Error):
                 pass  # rolled back: run again a statement at a time, to name the statement
-        _fresh_session(conn)
         try:
-            apply_script(conn, script)
+            _apply_statement_by_statement(conn, script)
         except MigrationFailedError as error:
             self.stopped_at = m.version
             self.findings.append(
@@ -816,8 +813,7 @@ def _replayed(url: str, migrations: list[Migration]) -> SchemaModel:
     """The model of the schema the plain ups of ``migrations`` give, on a new database beside
     the scratch database ``url``."""
     with scratch_database(url) as sibling, _connect(sibling) as conn:
-        for migration in migrations:
-            _apply_plainly(conn, migration.up)
+        _plain_ups(conn, migrations)
         return load_schema(conn)
 
 
@@ -829,12 +825,17 @@ def _connect(url: str) -> psycopg.Connection:
     return conn
 
 
+def _plain_ups(conn: psycopg.Connection, migrations: list[Migration]) -> None:
+    """The up of each of ``migrations``, in order, as ``_apply_plainly`` runs it."""
+    for migration in migrations:
+        _apply_plainly(conn, migration.up)
+
+
 def _apply_plainly(conn: psycopg.Connection, script: Script) -> None:
     """``script`` run as a real run runs it, with no digest: a transactional file in one
     round trip of its own transaction, which a failure rolls back."""
     if script.no_transaction:
-        _fresh_session(conn)
-        apply_script(conn, script)
+        _apply_statement_by_statement(conn, script)
         return
     with conn.transaction():
         _apply_quickly(conn, script)
