@@ -24,6 +24,8 @@ def migration(tmp_path: Path, up: str, down: str = "SELECT 1;") -> Migration:
     [
         "CREATE TABLE t (id int PRIMARY KEY);\nCREATE INDEX t_id ON t (id);",
         "ALTER TABLE t ADD COLUMN c text DEFAULT now();",
+        "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
+        "CREATE INDEX t_doc ON t USING gin (doc);",
         "-- a comment first\nCOMMENT ON TABLE t IS 'the things';",
         "INSERT INTO t VALUES (1);\nUPDATE t SET id = 2;\nDELETE FROM t;",
         "SET search_path = app;\nCREATE VIEW v AS SELECT 1 AS one;",
@@ -46,6 +48,7 @@ def test_statements_fixed_by_the_schema_and_rows_follow(tmp_path, up):
         "ALTER TABLE t ADD COLUMN c int DEFAULT setval('s', 10);",
         "CREATE TABLE t AS SELECT random() AS r;",
         "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT clock_timestamp();",
+        "ALTER TABLE t ALTER COLUMN c TYPE int USING c * 1000;",
         "TRUNCATE t;",
         "COPY t FROM '/tmp/t.csv';",
         "REFRESH MATERIALIZED VIEW mv;",
