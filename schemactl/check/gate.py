@@ -7,8 +7,8 @@ transaction that is rolled back, to learn whether it is re-runnable. Finally eve
 reverse must return the database to its empty starting schema.
 
 The up again is not run where its outcome is already known: the down gave back the schema
-from before, no table that outlives the round trip had rows written, and the files use
-nothing whose value moves on its own (``check.reach``). It would meet exactly what the first
+from before, and neither file wrote, destroyed or made again what holds rows, nor used
+anything whose value moves on its own (``check.reach``). It would meet exactly what the first
 up met, so the round trip comes back to the state after the first up instead. That third file
 was a third of a round trip's server time.
 
@@ -41,7 +41,7 @@ from schemactl.catalog.touched import install
 from schemactl.check.reach import (
     RENAMES,
     WRITES_CATALOGS,
-    rows_written,
+    runs_code_on_ddl,
     server_wide,
     up_again_follows,
 )
@@ -271,6 +271,9 @@ class RoundTrip:
         # an empty database give its schema (``_State.replay``).
         self.applied: list[Migration] = []
         self.replayable = True
+        # Whether a second up may be known without running it (check.reach): not where an
+        # event trigger runs code on every DDL statement.
+        self.infer = True
 
     def run(self, migrations: MigrationSet) -> list[Finding]:
         """Every migration's round trip, then all downs in reverse; returns the findings.
@@ -280,6 +283,7 @@ class RoundTrip:
         see each other's roles, and a replay would meet the ones already made.
         """
         ordered = list(migrations.migrations)
+        self.infer = not runs_code_on_ddl(ordered)
         if any(server_wide(m) for m in ordered):
             self.replayable = False
             segments = [ordered]
@@ -319,6 +323,9 @@ class RoundTrip:
                 ready(False)
                 return
         ready(True)
+        if self.infer:
+            row = conn.execute(_OTHER_EVENT_TRIGGERS).fetchone()
+            self.infer = row is not None and not row[0]
         # On a database of ours, event triggers tell each digest what a step touched; put
         # on after the plain ups, which need no digest of their own.
         tracking = install(conn) if is_ours(self.url) else None
@@ -342,6 +349,8 @@ class RoundTrip:
 
     def _in_parallel(self, segments: list[list[Migration]]) -> list[Finding]:
         trips = [RoundTrip(self.url, self.options, self.on_migration) for _ in segments]
+        for trip in trips:
+            trip.infer = self.infer
         # A sibling database (on our scratch database's server) is created by the run that
         # needs it, while the first run already works on ours: CREATE DATABASE copies the
         # template and takes about as long as 10 round trips. One that cannot be created or
@@ -466,10 +475,10 @@ class RoundTrip:
         if m.down is not None:
             # Where the files allow it, the state after the up is kept, to come back to
             # instead of running the up again (see check.reach).
-            follows = up_again_follows(m)
+            follows = self.infer and up_again_follows(m)
             if self._apply_and_take(conn, m.down, _KEEP_UP if follows else "") != before.digest:
                 raise _Differs
-            if follows and not rows_written(conn):
+            if follows:
                 conn.execute(_BACK_TO_UP, prepare=False)
                 self.digests.restore(after_up)
             elif self._apply_and_take(conn, m.up) != after_up:
@@ -897,6 +906,13 @@ _FRESH = "RESET ALL; RESET ROLE; DISCARD TEMP; SET synchronous_commit = off"
 
 
 _DOWN_FAILS = "the down file fails right after its up"
+
+# Event triggers the database had before the round trips (a lent scratch database, a template
+# that has them): they run code on every DDL statement.
+_OTHER_EVENT_TRIGGERS = (
+    "SELECT EXISTS (SELECT FROM pg_catalog.pg_event_trigger"
+    " WHERE evtname NOT LIKE 'schemactl\\_touched\\_%')"
+)
 
 # The state right after a round trip's up, and the way back to it from its down.
 _KEEP_UP = "SAVEPOINT schemactl_up"

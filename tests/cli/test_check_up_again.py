@@ -1,11 +1,11 @@
 """A round trip's second up is run only where something could make it differ from the first.
 
-Where the down gives back the schema from before its up, the files use nothing whose value
-moves on its own, and no table that outlives the round trip had rows written, the second up
-meets exactly what the first met and ``check`` comes back to the state after the first
-instead of running it. Anything else runs it, so that a down which leaves rows behind, or an
-up that reads a sequence or a clock, is still caught. Each verdict here is what ``up``,
-``down`` and ``up`` again really do on a database.
+Where the down gives back the schema from before its up and neither file writes, destroys or
+makes again what holds rows, nor uses anything whose value moves on its own, the second up
+meets exactly what the first met: ``check`` comes back to the state after the first instead of
+running it. Anything else runs it, so that a down which leaves rows behind or gives back an
+empty column, or an up that reads a sequence, is still caught. Each verdict here is what
+``up``, ``down`` and ``up`` again really do on a database.
 """
 
 from __future__ import annotations
@@ -62,19 +62,6 @@ def test_a_down_that_leaves_a_row_its_up_adds_fails_the_second_up(
     )
 
 
-def test_rows_written_are_seen_when_the_server_does_not_count_them(
-    migration_dir, check, monkeypatch
-):
-    # With the counts off the server reports no row written at all: nothing is taken as
-    # known, and the second up runs.
-    monkeypatch.setenv("PGOPTIONS", "-c track_counts=off")
-    directory = migration_dir({"0001_tags": TAGS, "0002_featured": SEED})
-
-    report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
-
-    assert errors(report) == [("up-fails-after-down", 2)]
-
-
 def test_a_down_that_takes_its_rows_back_passes(migration_dir, check, database_url):
     directory = migration_dir({"0001_tags": TAGS, "0002_featured": SEED_UNDONE})
 
@@ -98,6 +85,86 @@ def test_an_up_that_reads_a_sequence_runs_again(migration_dir, check, database_u
     invoke(
         ["up", "--dir", directory, "--database-url", database_url], expect=ExitCode.MIGRATION_FAILED
     )
+
+
+USERS = (
+    "CREATE TABLE users (id int PRIMARY KEY, email text);\n"
+    "INSERT INTO users VALUES (1, 'a@example.org'), (2, 'b@example.org');",
+    "DROP TABLE users;",
+)
+# The down gives back the column's shape, not its rows.
+REQUIRED_EMAIL = (
+    "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+    "ALTER TABLE users DROP COLUMN email;\nALTER TABLE users ADD COLUMN email text;",
+)
+# The down's rewrite leaves other rows than the up found.
+READINGS = (
+    "CREATE TABLE readings (value numeric);\nINSERT INTO readings VALUES (1.4), (2.6);",
+    "DROP TABLE readings;",
+)
+ROUNDED = (
+    "ALTER TABLE readings ALTER COLUMN value TYPE integer;\n"
+    "ALTER TABLE readings ADD CONSTRAINT readings_odd CHECK (value % 2 = 1);",
+    "ALTER TABLE readings DROP CONSTRAINT readings_odd;\n"
+    "ALTER TABLE readings ALTER COLUMN value TYPE numeric USING value + 0.6;",
+)
+# A default that calls a function of an earlier migration, which advances a sequence.
+NEXT_EDITION = (
+    "CREATE SEQUENCE editions;\n"
+    "CREATE FUNCTION next_edition() RETURNS bigint LANGUAGE sql\n"
+    "AS $$ SELECT nextval('editions') $$;",
+    "DROP FUNCTION next_edition();\nDROP SEQUENCE editions;",
+)
+NUMBERED_USERS = (
+    "ALTER TABLE users ADD COLUMN edition bigint DEFAULT next_edition() CHECK (edition < 3);",
+    "ALTER TABLE users DROP COLUMN edition;",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "spec"),
+    [
+        ("a column given back empty", {"0001_users": USERS, "0002_required": REQUIRED_EMAIL}),
+        ("rows rewritten by the down", {"0001_readings": READINGS, "0002_rounded": ROUNDED}),
+        (
+            "a default that advances a sequence",
+            {"0001_users": USERS, "0002_next": NEXT_EDITION, "0003_numbered": NUMBERED_USERS},
+        ),
+    ],
+)
+def test_a_second_up_that_meets_other_rows_is_run_and_fails(
+    migration_dir, check, database_url, name, spec
+):
+    directory = migration_dir(spec)
+    last = len(spec)
+
+    report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
+
+    assert {version for _, version in errors(report)} == {last}, name
+    up_down_up(directory, database_url)
+    invoke(
+        ["up", "--dir", directory, "--database-url", database_url], expect=ExitCode.MIGRATION_FAILED
+    )
+
+
+def test_an_event_trigger_of_the_migrations_makes_every_second_up_run(migration_dir, check):
+    # Its function numbers each DDL statement: the second up meets the count the first left.
+    log = (
+        "CREATE TABLE ddl_log (n int PRIMARY KEY);\n"
+        "CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " INSERT INTO ddl_log SELECT coalesce(max(n), 0) + 1 FROM ddl_log; END $$;\n"
+        "CREATE EVENT TRIGGER log_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl();",
+        "DROP EVENT TRIGGER log_ddl;\nDROP FUNCTION log_ddl();\nDROP TABLE ddl_log;",
+    )
+    once = (
+        "CREATE TABLE t (id int);\nALTER TABLE ddl_log ADD CONSTRAINT first_few CHECK (n < 3);",
+        "ALTER TABLE ddl_log DROP CONSTRAINT first_few;\nDROP TABLE t;",
+    )
+    directory = migration_dir({"0001_log": log, "0002_once": once})
+
+    report = check(directory, "--jobs", "1", expect=ExitCode.CHECK_FAILED)
+
+    assert {version for _, version in errors(report)} == {2}
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

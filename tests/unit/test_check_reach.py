@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from schemactl.check.reach import server_wide, up_again_follows
+from schemactl.check.reach import runs_code_on_ddl, server_wide, up_again_follows
 from schemactl.files.migrations import Migration, load_directory
 
 
 def migration(tmp_path: Path, up: str, down: str = "SELECT 1;") -> Migration:
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "0001_m.up.sql").write_text(up)
     (tmp_path / "0001_m.down.sql").write_text(down)
     [only] = load_directory(tmp_path).migrations
@@ -20,21 +21,36 @@ def migration(tmp_path: Path, up: str, down: str = "SELECT 1;") -> Migration:
 
 
 @pytest.mark.parametrize(
-    "up",
+    ("up", "down"),
     [
-        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE INDEX t_id ON t (id);",
-        "ALTER TABLE t ADD COLUMN c text DEFAULT now();",
-        "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
-        "CREATE INDEX t_doc ON t USING gin (doc);",
-        "-- a comment first\nCOMMENT ON TABLE t IS 'the things';",
-        "INSERT INTO t VALUES (1);\nUPDATE t SET id = 2;\nDELETE FROM t;",
-        "SET search_path = app;\nCREATE VIEW v AS SELECT 1 AS one;",
-        "GRANT SELECT ON t TO PUBLIC;",
-        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+        (
+            "CREATE TABLE t (id int PRIMARY KEY);\nCREATE INDEX t_id ON t (id);",
+            "DROP TABLE t;",
+        ),
+        ("ALTER TABLE t ADD COLUMN c text DEFAULT now();", "ALTER TABLE t DROP COLUMN c;"),
+        ("ALTER TABLE t ADD COLUMN c jsonb DEFAULT '{}';", "ALTER TABLE t DROP c;"),
+        ("-- a comment first\nCOMMENT ON TABLE t IS 'the things';", "COMMENT ON TABLE t IS NULL;"),
+        ("SET search_path = app;\nCREATE VIEW v AS SELECT 1 AS one;", "DROP VIEW app.v;"),
+        (
+            "DROP VIEW v;\nCREATE VIEW v AS SELECT 2 AS two;",
+            "DROP VIEW v;\nCREATE VIEW v AS SELECT 1;",
+        ),
+        ("GRANT SELECT ON t TO PUBLIC;", "REVOKE SELECT ON t FROM PUBLIC;"),
+        ("ALTER TABLE t ALTER COLUMN c TYPE bigint;", "ALTER TABLE t ALTER COLUMN c TYPE int;"),
+        (
+            "DROP VIEW v CASCADE;\nCREATE VIEW v AS SELECT 2 AS two;",
+            "DROP VIEW v;\nCREATE VIEW v AS SELECT 1 AS one;",
+        ),
+        ("CREATE INDEX t_doc ON t USING gin (doc);", "DROP INDEX t_doc;"),
+        ("ALTER TABLE t ADD CONSTRAINT t_c CHECK (c > 0);", "ALTER TABLE t DROP CONSTRAINT t_c;"),
+        (
+            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;",
+            "DROP FUNCTION f();",
+        ),
     ],
 )
-def test_statements_fixed_by_the_schema_and_rows_follow(tmp_path, up):
-    assert up_again_follows(migration(tmp_path, up, "DROP TABLE t;"))
+def test_statements_fixed_by_the_schema_and_rows_follow(tmp_path, up, down):
+    assert up_again_follows(migration(tmp_path, up, down))
 
 
 @pytest.mark.parametrize(
@@ -43,12 +59,23 @@ def test_statements_fixed_by_the_schema_and_rows_follow(tmp_path, up):
         "SELECT backfill();",  # runs code an older migration wrote
         "DO $$ BEGIN CREATE TABLE t (id int); END $$;",
         "CALL refresh_everything();",
+        "INSERT INTO t VALUES (1);",  # a foreign table's, or a default's function's
+        "UPDATE t SET c = 1;",
         "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x;",
-        "INSERT INTO t VALUES (nextval('s'));",
         "ALTER TABLE t ADD COLUMN c int DEFAULT setval('s', 10);",
-        "CREATE TABLE t AS SELECT random() AS r;",
+        "ALTER TABLE t ADD COLUMN c bigint DEFAULT next_edition();",
+        "ALTER TABLE t ADD COLUMN c numeric DEFAULT 0::numeric(10, 2);",
+        "CREATE TABLE t AS SELECT 1 AS one;",
+        "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one;",
         "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT clock_timestamp();",
         "ALTER TABLE t ALTER COLUMN c TYPE int USING c * 1000;",
+        "DROP TABLE old_things;",
+        "DROP MATERIALIZED VIEW mv;",
+        "ALTER TABLE t DROP COLUMN c;",
+        "ALTER TABLE t DROP c;",
+        "ALTER TABLE t ALTER COLUMN id DROP IDENTITY;",
+        "DROP TYPE mood CASCADE;",
+        "DROP SCHEMA app CASCADE;",
         "TRUNCATE t;",
         "COPY t FROM '/tmp/t.csv';",
         "REFRESH MATERIALIZED VIEW mv;",
@@ -56,12 +83,34 @@ def test_statements_fixed_by_the_schema_and_rows_follow(tmp_path, up):
         "UPDATE pg_catalog.pg_attribute SET atttypmod = 104 WHERE attname = 'c';",
     ],
 )
-def test_statements_that_run_code_or_reach_past_the_rows_do_not(tmp_path, up):
-    assert not up_again_follows(migration(tmp_path, up, "DROP TABLE IF EXISTS t;"))
+def test_statements_that_run_code_or_change_rows_do_not(tmp_path, up):
+    assert not up_again_follows(migration(tmp_path, up, "COMMENT ON TABLE t IS NULL;"))
 
 
-def test_the_down_counts_as_much_as_the_up(tmp_path):
-    assert not up_again_follows(migration(tmp_path, "CREATE TABLE t (id int);", "SELECT 1;"))
+@pytest.mark.parametrize(
+    "down",
+    [
+        "CREATE TABLE old_things (id int);",
+        "ALTER TABLE t ADD COLUMN c text;",
+        "ALTER TABLE t ADD c text;",
+        "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one WITH NO DATA;",
+        "CREATE SEQUENCE s;",
+        "SELECT 1;",
+    ],
+)
+def test_a_down_that_makes_again_what_holds_rows_does_not(tmp_path, down):
+    assert not up_again_follows(migration(tmp_path, "COMMENT ON TABLE t IS 'x';", down))
+
+
+def test_an_event_trigger_anywhere_runs_code_on_ddl(tmp_path):
+    made = migration(
+        tmp_path,
+        "CREATE EVENT TRIGGER log_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl();",
+        "DROP EVENT TRIGGER log_ddl;",
+    )
+    assert runs_code_on_ddl([made])
+    plain = migration(tmp_path / "plain", "CREATE TABLE t (id int);", "DROP TABLE t;")
+    assert not runs_code_on_ddl([plain])
 
 
 def test_roles_and_grants_to_roles_are_server_wide(tmp_path):
