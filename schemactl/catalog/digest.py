@@ -116,6 +116,16 @@ class Digest:
     def __str__(self) -> str:
         return f"{self.value:032x}"
 
+    @property
+    def mark(self) -> int | None:
+        """The last event the triggers had recorded when it was taken (None: not tracked)."""
+        return self._mark
+
+    def holds(self, kind: str, key: str) -> bool:
+        """Whether the schema it was taken of had the catalog row ``key`` of ``kind`` (a
+        relation's or sequence's OID, a column's ``relid.attnum``; see fingerprint.sql)."""
+        return key in self._hashes.get(kind, _NONE)
+
 
 class SchemaDigests:
     """Digests of the database ``conn`` is connected to, each built on the one before.

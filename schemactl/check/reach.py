@@ -5,18 +5,26 @@ catalog rows directly, rename what other objects are shown by, or change state t
 digest sees: the rows of a table, a sequence's value, a large object.
 
 The last decides whether a round trip's second up must run. The up ran on a state; the down
-gave back a state of equal digest. If neither file wrote, destroyed or remade what held rows
-before the up, nor used anything whose value moves on its own, the second up meets exactly
-what the first met, inside the same transaction (``now()`` the same), and must do exactly what
-the first did: its outcome is known without running it. ``up_again_follows`` reads that from
-the files, without the server: it trusts only statements whose effect is fixed by the schema
-and the rows they meet, and functions declared IMMUTABLE to be so.
+gave back a state of equal digest. If the rows and sequences the up met are also as they
+were, the second up meets exactly what the first met, inside the same transaction (``now()``
+the same), and must do exactly what the first did: its outcome is known without running it.
+Two halves decide it. ``up_again_follows`` reads the files: only DDL and session settings,
+nothing that writes rows itself or runs code (SELECT f(), DO), nothing that moves on its own
+(``nextval``, the clock, chance), no cast of a table's rows. ``moved_past_schema`` asks the
+server, once the down has run, what DDL may still have done through the functions it calls
+(a default, a check, a domain, an operator): whether this transaction wrote a row or read a
+sequence that still exists, and whether it dropped a table, column, materialized view or
+sequence that held rows before the up (the down may give back its shape, never its rows).
+What neither sees: a function called by DDL whose effect is outside this database's rows and
+sequences (another server, the clock, chance).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+
+import psycopg
 
 from schemactl.files.migrations import Migration, Script
 from schemactl.files.statements import Statement
@@ -59,45 +67,40 @@ _UNSETTLED = re.compile(
     re.IGNORECASE,
 )
 
-# A default given in ALTER TABLE, which ADD COLUMN evaluates for every row there is: one that
-# calls anything but now() (a function that advances a sequence, say) is not settled.
-_DEFAULT = re.compile(r"\bdefault\b")
-_NOW = re.compile(r"\bnow \( \)")
-
-_TABLE = r"(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table"
-
-# In either file: a table's rows rewritten through an expression (a second rewrite meets the
-# rows the first left), or a relation filled by a query (which may call a function that
-# advances a sequence). A new type alone casts: a value cast there and back casts the same
-# way again (an integer rounded from a numeric stays that integer), so the second up meets
-# what the first made of the rows.
-_CHANGES_ROWS = re.compile(
-    r"^alter\s+table\b.*\busing\b"
-    rf"|^create\s+(?:{_TABLE}|materialized\s+view)\b.*\bas\s+(?:select|with|values|table|execute|\()",
-    re.DOTALL,
+# In either file: a table's rows cast to a new type or rewritten through an expression (a
+# second rewrite meets the rows the first left: a numeric rounded to an integer and back), or
+# a composite type's attribute retyped under the tables of that type.
+_CASTS_ROWS = re.compile(
+    r"^alter\s+table\b.*\b(?:type|using)\b|^alter\s+type\b.*\battribute\b", re.DOTALL
 )
 
-# In the up: what held rows before it, destroyed (a table, a column, a materialized view, a
-# sequence's value, what a CASCADE from a type, domain or schema reaches: columns, tables). The
-# down, or the up itself, may give back its shape, never its rows. A CASCADE from a view or
-# a function reaches views, materialized views, defaults, constraints and triggers: what
-# holds rows among them (a materialized view) is made again by a statement refused above.
-_DESTROYS_ROWS = re.compile(
-    r"^drop\s+(?:table|materialized\s+view|sequence|extension|owned|foreign\s+table|server)\b"
-    r"|^drop\s+(?!view\b|function\b|procedure\b|routine\b|trigger\b|index\b|policy\b|rule\b)"
-    r".*\bcascade\b"
-    r"|\bdetach\s+partition\b"
-    r"|^alter\s+table\b.*\bdrop\s+(?!constraint\b|default\b|not\s+null\b|expression\b)",
-    re.DOTALL,
-)
+# After the down, in the round trip's transaction: whether a row was written or a sequence read
+# (a value taken) in a relation that still exists (a table the down dropped again is gone, and
+# with it what the up wrote there) or a large object, or whether the server keeps no counts;
+# and which tables, columns, materialized views and sequences were dropped since event $1
+# (their keys as the digests hold them). The events table is schemactl's own.
+MOVED = """
+SELECT NOT current_setting('track_counts')::boolean OR EXISTS (
+    SELECT FROM pg_catalog.pg_class AS c
+     WHERE (c.oid >= 16384 AND c.relnamespace <> 'pg_schemactl'::regnamespace
+            OR c.oid = 'pg_catalog.pg_largeobject'::regclass)
+       AND c.relkind IN ('r', 'p', 'm', 't', 'S')
+       AND (pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
+            + pg_stat_get_xact_tuples_deleted(c.oid) > 0
+            OR c.relkind = 'S' AND pg_stat_get_xact_blocks_fetched(c.oid) > 0)),
+    ARRAY(SELECT CASE WHEN e.objsubid <> 0 THEN 'column ' || e.objid || '.' || e.objsubid
+                      ELSE 'relation ' || e.objid END
+            FROM pg_schemactl.events AS e
+           WHERE e.n > %s AND e.dropped
+             AND e.object_type IN ('table', 'table column', 'materialized view', 'sequence',
+                                   'foreign table', 'composite type column'))
+"""
 
-# In the down: what holds rows, made again (an empty table where the up dropped one, an empty
-# column where it dropped or emptied one).
-_REMAKES_HOLDER = re.compile(
-    rf"^create\s+(?:{_TABLE}|materialized\s+view|sequence|foreign\s+table|extension)\b"
-    r"|^alter\s+table\b.*\badd\s+(?!constraint\b|primary\b|unique\b|foreign\b|check\b|exclude\b)",
-    re.DOTALL,
-)
+# A transaction's counts stay visible to the next ones until the session sends them, at most
+# once a second: asked for in each round trip, they go as it commits (PostgreSQL 15 and later;
+# before, a round trip soon after rows were written runs its second up).
+FLUSH_COUNTS = "SELECT pg_catalog.pg_stat_force_next_flush()"
+
 
 # An event trigger of the migrations' own runs code on every DDL statement.
 _EVENT_TRIGGER = re.compile(r"^create\s+(?:or\s+replace\s+)?event\s+trigger\b")
@@ -111,13 +114,25 @@ def server_wide(migration: Migration) -> bool:
 
 def up_again_follows(migration: Migration) -> bool:
     """Whether, as far as its files tell, ``migration``'s second up must do what its first
-    did once the down gives back an equal schema (see the module's docstring)."""
-    assert migration.down is not None
-    return (
-        all(_settled(s) for s in _statements(migration))
-        and not any(_DESTROYS_ROWS.search(s.normalized) for s in migration.up.statements)
-        and not any(_REMAKES_HOLDER.search(s.normalized) for s in migration.down.statements)
-    )
+    did once the down gives back an equal schema on unmoved rows (see the module's
+    docstring)."""
+    return all(_settled(s) for s in _statements(migration))
+
+
+def moved_past_schema(
+    conn: psycopg.Connection, since: int, held: Callable[[str, str], bool]
+) -> bool:
+    """Whether the round trip's transaction wrote rows or took sequence values, or dropped
+    what held rows before it (``held``: whether the digest from before the up holds a catalog
+    row), since event ``since``."""
+    row = conn.execute(MOVED, [since], prepare=False).fetchone()
+    if row is None or row[0]:
+        return True
+    for dropped in row[1]:
+        kind, key = dropped.split(" ")
+        if held(kind, key) or (kind == "relation" and held("sequence", key)):
+            return True
+    return False
 
 
 def runs_code_on_ddl(migrations: Iterable[Migration]) -> bool:
@@ -131,21 +146,11 @@ def _settled(statement: Statement) -> bool:
     first = text.split(None, 1)[0] if text else ""
     return (
         first in _SETTLED
-        and not _calling_default(text)
         and not _UNSETTLED.search(text)
-        and not _CHANGES_ROWS.search(text)
+        and not _CASTS_ROWS.search(text)
         and not _SERVER_WIDE.search(text)
         and not WRITES_CATALOGS.search(text)
     )
-
-
-def _calling_default(text: str) -> bool:
-    """Whether an ALTER TABLE gives a default that calls something (``normalized`` text,
-    where a call reads ``name ( ... )``); anything in parentheses after it counts."""
-    if not text.startswith("alter table"):
-        return False
-    found = _DEFAULT.search(text)
-    return found is not None and "(" in _NOW.sub("", text[found.end() :])
 
 
 def _statements(migration: Migration) -> list[Statement]:

@@ -121,10 +121,63 @@ NUMBERED_USERS = (
 )
 
 
+SEQUENCE_AT_ONE = (
+    "CREATE SEQUENCE calls;\n"
+    "CREATE FUNCTION first_call(x int) RETURNS boolean LANGUAGE plpgsql"
+    " AS $$ BEGIN RETURN nextval('calls') = 1; END $$;\n"
+    "CREATE DOMAIN numbered AS bigint DEFAULT nextval('calls');",
+    "DROP DOMAIN numbered;\nDROP FUNCTION first_call(int);\nDROP SEQUENCE calls;",
+)
+# A check that calls a function that takes a sequence's value.
+FIRST_CALL = (
+    "ALTER TABLE users ADD CONSTRAINT users_first CHECK (id > 1 OR first_call(id)) NOT VALID;\n"
+    "ALTER TABLE users VALIDATE CONSTRAINT users_first;",
+    "ALTER TABLE users DROP CONSTRAINT users_first;",
+)
+# A column whose domain's default takes a sequence's value for every row.
+DOMAIN_DEFAULT = (
+    "ALTER TABLE users ADD COLUMN n numbered;\n"
+    "ALTER TABLE users ADD CONSTRAINT users_n CHECK (n <= 2);",
+    "ALTER TABLE users DROP COLUMN n;",
+)
+# The down winds a sequence back below what the up then requires.
+COUNTER = ("CREATE SEQUENCE counter;\nSELECT setval('counter', 50);", "DROP SEQUENCE counter;")
+RAISED = (
+    "ALTER SEQUENCE counter MINVALUE 10 START WITH 10;",
+    "ALTER SEQUENCE counter MINVALUE 1 START WITH 1 RESTART;",
+)
+# A column named like a keyword, dropped by the up and given back empty by the down.
+EXPRESSION = (
+    "ALTER TABLE users ADD COLUMN expression text DEFAULT 'x';",
+    "ALTER TABLE users DROP COLUMN expression;",
+)
+KEYWORD_COLUMN = (
+    "ALTER TABLE users ALTER expression SET NOT NULL;\nALTER TABLE users DROP expression;",
+    "ALTER TABLE users ADD exclude text;\nALTER TABLE users ALTER exclude SET DEFAULT 'x';\n"
+    "ALTER TABLE users RENAME exclude TO expression;",
+)
+
+
 @pytest.mark.parametrize(
     ("name", "spec"),
     [
         ("a column given back empty", {"0001_users": USERS, "0002_required": REQUIRED_EMAIL}),
+        (
+            "a check that takes a sequence's value",
+            {"0001_users": USERS, "0002_calls": SEQUENCE_AT_ONE, "0003_first": FIRST_CALL},
+        ),
+        (
+            "a domain's default that takes a sequence's value",
+            {"0001_users": USERS, "0002_calls": SEQUENCE_AT_ONE, "0003_n": DOMAIN_DEFAULT},
+        ),
+        (
+            "a sequence the down winds back",
+            {"0001_users": USERS, "0002_counter": COUNTER, "0003_raised": RAISED},
+        ),
+        (
+            "a keyword-named column given back empty",
+            {"0001_users": USERS, "0002_expression": EXPRESSION, "0003_kw": KEYWORD_COLUMN},
+        ),
         ("rows rewritten by the down", {"0001_readings": READINGS, "0002_rounded": ROUNDED}),
         (
             "a default that advances a sequence",

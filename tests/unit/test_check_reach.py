@@ -36,7 +36,6 @@ def migration(tmp_path: Path, up: str, down: str = "SELECT 1;") -> Migration:
             "DROP VIEW v;\nCREATE VIEW v AS SELECT 1;",
         ),
         ("GRANT SELECT ON t TO PUBLIC;", "REVOKE SELECT ON t FROM PUBLIC;"),
-        ("ALTER TABLE t ALTER COLUMN c TYPE bigint;", "ALTER TABLE t ALTER COLUMN c TYPE int;"),
         (
             "DROP VIEW v CASCADE;\nCREATE VIEW v AS SELECT 2 AS two;",
             "DROP VIEW v;\nCREATE VIEW v AS SELECT 1 AS one;",
@@ -63,19 +62,10 @@ def test_statements_fixed_by_the_schema_and_rows_follow(tmp_path, up, down):
         "UPDATE t SET c = 1;",
         "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x;",
         "ALTER TABLE t ADD COLUMN c int DEFAULT setval('s', 10);",
-        "ALTER TABLE t ADD COLUMN c bigint DEFAULT next_edition();",
-        "ALTER TABLE t ADD COLUMN c numeric DEFAULT 0::numeric(10, 2);",
-        "CREATE TABLE t AS SELECT 1 AS one;",
-        "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one;",
         "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT clock_timestamp();",
         "ALTER TABLE t ALTER COLUMN c TYPE int USING c * 1000;",
-        "DROP TABLE old_things;",
-        "DROP MATERIALIZED VIEW mv;",
-        "ALTER TABLE t DROP COLUMN c;",
-        "ALTER TABLE t DROP c;",
-        "ALTER TABLE t ALTER COLUMN id DROP IDENTITY;",
-        "DROP TYPE mood CASCADE;",
-        "DROP SCHEMA app CASCADE;",
+        "ALTER TABLE t ALTER COLUMN c TYPE bigint;",  # cast there and back: 1.4, 1, 1.0
+        "ALTER TYPE pair ALTER ATTRIBUTE b TYPE bigint CASCADE;",
         "TRUNCATE t;",
         "COPY t FROM '/tmp/t.csv';",
         "REFRESH MATERIALIZED VIEW mv;",
@@ -88,18 +78,19 @@ def test_statements_that_run_code_or_change_rows_do_not(tmp_path, up):
 
 
 @pytest.mark.parametrize(
-    "down",
+    ("up", "down"),
     [
-        "CREATE TABLE old_things (id int);",
-        "ALTER TABLE t ADD COLUMN c text;",
-        "ALTER TABLE t ADD c text;",
-        "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one WITH NO DATA;",
-        "CREATE SEQUENCE s;",
-        "SELECT 1;",
+        ("DROP TABLE old_things;", "CREATE TABLE old_things (id int);"),
+        ("ALTER TABLE t DROP COLUMN c;", "ALTER TABLE t ADD COLUMN c text;"),
+        ("DROP TYPE mood CASCADE;", "CREATE TYPE mood AS ENUM ('a');"),
+        ("ALTER TABLE t ADD COLUMN n bigint DEFAULT next_edition();", "ALTER TABLE t DROP n;"),
+        ("CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one;", "DROP MATERIALIZED VIEW mv;"),
     ],
 )
-def test_a_down_that_makes_again_what_holds_rows_does_not(tmp_path, down):
-    assert not up_again_follows(migration(tmp_path, "COMMENT ON TABLE t IS 'x';", down))
+def test_what_ddl_does_to_rows_is_left_to_the_server(tmp_path, up, down):
+    # The files cannot tell what a default's function does, or whether what a drop reached
+    # held rows before the up: moved_past_schema asks the server once the down has run.
+    assert up_again_follows(migration(tmp_path, up, down))
 
 
 def test_an_event_trigger_anywhere_runs_code_on_ddl(tmp_path):
