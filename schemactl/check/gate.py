@@ -909,14 +909,16 @@ def _fresh_session(conn: psycopg.Connection) -> None:
     """Settings as a new session has them, as each real run of a file starts.
 
     An up that says ``SET search_path = app`` must not lend that to its down, nor a temporary
-    table it made (a backfill's scratch list) to its second up. The one setting kept is that
+    table it made (a backfill's scratch list) to its second up, nor the values a sequence with
+    ``CACHE`` handed this session (a new session takes its first from the sequence itself,
+    which is what check.reach counts). The one setting kept is that
     a scratch database's commits need not wait for the disk.
     """
     # One round trip: the simple protocol runs them all.
     conn.execute(_FRESH.encode(), prepare=False)
 
 
-_FRESH = "RESET ALL; RESET ROLE; DISCARD TEMP; SET synchronous_commit = off"
+_FRESH = "RESET ALL; RESET ROLE; DISCARD TEMP; DISCARD SEQUENCES; SET synchronous_commit = off"
 
 
 _DOWN_FAILS = "the down file fails right after its up"
