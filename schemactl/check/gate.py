@@ -26,6 +26,7 @@ discards the runs after it, as it would stop a single run.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
@@ -40,6 +41,7 @@ from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.catalog.touched import install
 from schemactl.check.reach import (
+    COUNT_CALLS,
     FLUSH_COUNTS,
     RENAMES,
     WRITES_CATALOGS,
@@ -334,10 +336,12 @@ class RoundTrip:
         # On a database of ours, event triggers tell each digest what a step touched; put
         # on after the plain ups, which need no digest of their own.
         tracking = install(conn) if is_ours(self.url) else None
-        if tracking is not None and conn.info.server_version >= 150000:
-            self._flush = FLUSH_COUNTS
-            if earlier:
-                conn.execute(self._flush)  # the plain ups' counts, sent before the first trip
+        if tracking is not None:
+            _COUNTING.add(conn)
+            if conn.info.server_version >= 150000:
+                self._flush = FLUSH_COUNTS
+                if earlier:
+                    conn.execute(self._flush)  # the plain ups' counts, sent before the first trip
         self.digests = SchemaDigests(conn, tracking)
         state = _State(self.digests.take(), empty.model if not earlier else None)
         self.applied = list(earlier)
@@ -495,8 +499,13 @@ class RoundTrip:
             ):
                 conn.execute(_BACK_TO_UP, prepare=False)
                 self.digests.restore(after_up)
-            elif self._apply_and_take(conn, m.up) != after_up:
-                raise _Differs
+            else:
+                again = self._apply_and_take(conn, m.up)
+                if again != after_up:
+                    raise _Differs
+                # Equal, but made of the second up's objects: what the next round trip
+                # asks about (Digest.holds, Digest.mark) is this state's.
+                after_up = again
         else:
             self._irreversible(m)
         current = _State(after_up)
@@ -892,7 +901,7 @@ def _quick_text(conn: psycopg.Connection, script: Script, then: str = "") -> str
     """
     if any(changes_parsing(s) or is_client_copy(s) for s in script.statements):
         return None  # one text is parsed whole before any of it runs
-    parts = [_FRESH, "SAVEPOINT schemactl_apply"]
+    parts = [_fresh(conn), "SAVEPOINT schemactl_apply"]
     if not db.reads_plainly(conn):
         # The file before left the session reading text another way: the reset must take
         # effect before this file's text is read, as in the new session a real run opens.
@@ -911,14 +920,23 @@ def _fresh_session(conn: psycopg.Connection) -> None:
     An up that says ``SET search_path = app`` must not lend that to its down, nor a temporary
     table it made (a backfill's scratch list) to its second up, nor the values a sequence with
     ``CACHE`` handed this session (a new session takes its first from the sequence itself,
-    which is what check.reach counts). The one setting kept is that
-    a scratch database's commits need not wait for the disk.
+    which is what check.reach counts). The settings kept are that a scratch database's
+    commits need not wait for the disk and, where check.reach asks what functions ran, that
+    the server counts every call.
     """
     # One round trip: the simple protocol runs them all.
-    conn.execute(_FRESH.encode(), prepare=False)
+    conn.execute(_fresh(conn).encode(), prepare=False)
+
+
+def _fresh(conn: psycopg.Connection) -> str:
+    return f"{_FRESH}; {COUNT_CALLS}" if conn in _COUNTING else _FRESH
 
 
 _FRESH = "RESET ALL; RESET ROLE; DISCARD TEMP; DISCARD SEQUENCES; SET synchronous_commit = off"
+
+# The connections whose round trips may be known without a second up (a superuser's, where
+# the event triggers are): every file on them runs with its function calls counted.
+_COUNTING: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
 
 
 _DOWN_FAILS = "the down file fails right after its up"

@@ -8,15 +8,16 @@ The last decides whether a round trip's second up must run. The up ran on a stat
 gave back a state of equal digest. If the rows and sequences the up met are also as they
 were, the second up meets exactly what the first met, inside the same transaction (``now()``
 the same), and must do exactly what the first did: its outcome is known without running it.
-Two halves decide it. ``up_again_follows`` reads the files: only DDL and session settings,
-nothing that writes rows itself or runs code (SELECT f(), DO), nothing that moves on its own
-(``nextval``, the clock, chance), no cast of a table's rows. ``moved_past_schema`` asks the
-server, once the down has run, what DDL may still have done through the functions it calls
-(a default, a check, a domain, an operator): whether this transaction wrote a row or read a
-sequence that still exists, and whether it dropped a table, column, materialized view or
-sequence that held rows before the up (the down may give back its shape, never its rows).
-What neither sees: a function called by DDL whose effect is outside this database's rows and
-sequences (another server, the clock, chance).
+Two halves decide it. ``up_again_follows`` reads the files: only DDL on what a digest
+models, and session settings; nothing that writes rows itself or runs code (SELECT f(), DO),
+nothing that moves on its own (``nextval``, the clock, chance), no cast of a table's rows.
+``moved_past_schema`` asks the server, once the down has run, what DDL may still have done
+through what it calls (a default, a check, a domain, an operator): whether a function of the
+migrations ran (the session counts every call), a sequence's value was taken or a large
+object made, and whether a table, column, materialized view or sequence that held rows before
+the up was dropped (the down may give back its shape, never its rows). A built-in function
+with effects of its own that no count shows (an advisory lock, a notification) is what is
+left unseen, called from an inlined SQL function of the migrations.
 """
 
 from __future__ import annotations
@@ -51,12 +52,26 @@ _SERVER_WIDE = re.compile(
 # only costs a larger render).
 RENAMES = re.compile(r"\b(?:rename|set\s+schema)\b", re.IGNORECASE)
 
-# The statements whose effect is fixed by the schema and the rows they meet: DDL and session
-# settings. The others write rows (INSERT: into a foreign table, or by a default that calls a
-# function that advances a sequence), run code (SELECT f(), DO, CALL), or reach past the rows
-# (TRUNCATE, COPY, LISTEN, PREPARE, which no rollback undoes).
-_SETTLED = frozenset(
-    {"create", "alter", "drop", "comment", "grant", "revoke", "security", "set", "reset"}
+# The statements whose effect is fixed by the schema and the rows they meet: DDL on the
+# objects a digest models, comments, grants and session settings. The others write rows
+# (INSERT: into a foreign table, say), run code (SELECT f(), DO, CALL), reach past the rows
+# (TRUNCATE, COPY, LISTEN, PREPARE, which no rollback undoes), make what no digest shows (a
+# rule, a publication, extended statistics, a cast: a down that forgets one passes, and a
+# second up would fail), or stop the counting check.reach relies on (track_*, RESET ALL).
+_MODELED = (
+    r"(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged|recursive|unique|constraint)\s+)?"
+    r"(?:table|view|materialized\s+view|index|sequence|function|procedure|aggregate|trigger"
+    r"|type|domain|schema|collation|operator|text\s+search\s+(?:configuration|dictionary)"
+    r"|policy{})\b"
+)
+_SETTLED = re.compile(
+    r"^(?:create(?:\s+or\s+replace)?|drop)\s+"
+    + _MODELED.format("|extension")
+    + r"|^alter\s+"
+    + _MODELED.format("")
+    + r"|^(?:comment|grant|revoke)\b"
+    + r"|^(?:set|reset)\b(?!.*\btrack_)(?!\s+all\b)(?!\s+session\b)",
+    re.DOTALL,
 )
 
 # What moves on its own, whatever the rows: a sequence's value (not undone by a rollback), a
@@ -74,27 +89,38 @@ _CASTS_ROWS = re.compile(
     r"^alter\s+table\b.*\b(?:type|using)\b|^alter\s+type\b.*\battribute\b", re.DOTALL
 )
 
-# After the down, in the round trip's transaction: whether a row was written or a sequence read
-# (a value taken) in a relation that still exists (a table the down dropped again is gone, and
-# with it what the up wrote there) or a large object, or whether the server keeps no counts;
-# and which tables, columns, materialized views and sequences were dropped since event $1
-# (their keys as the digests hold them). The events table is schemactl's own.
+# After the down, in the round trip's transaction, with the settings pinned (a file may have
+# put its own functions and operators first on the search path): whether a function of the
+# migrations' ran (it may write rows, truncate a table, take a sequence's value, write to
+# another database; an event trigger of schemactl's own aside), whether a sequence was read (a
+# value taken by a default or an inlined function), whether a large object was made or
+# removed, or whether the server counts none of it; and which tables, columns, materialized
+# views and sequences were dropped since event {since} (their keys as the digests hold them).
 MOVED = """
-SELECT NOT current_setting('track_counts')::boolean OR EXISTS (
-    SELECT FROM pg_catalog.pg_class AS c
-     WHERE (c.oid >= 16384 AND c.relnamespace <> 'pg_schemactl'::regnamespace
-            OR c.oid = 'pg_catalog.pg_largeobject'::regclass)
-       AND c.relkind IN ('r', 'p', 'm', 't', 'S')
-       AND (pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
-            + pg_stat_get_xact_tuples_deleted(c.oid) > 0
-            OR c.relkind = 'S' AND pg_stat_get_xact_blocks_fetched(c.oid) > 0)),
+SET LOCAL search_path = pg_catalog, pg_temp;
+SELECT current_setting('track_counts')::boolean IS NOT TRUE
+    OR current_setting('track_functions') <> 'all'
+    OR EXISTS (SELECT FROM pg_proc AS p
+                WHERE p.oid >= 16384 AND p.pronamespace <> 'pg_schemactl'::regnamespace
+                  AND pg_stat_get_xact_function_calls(p.oid) IS NOT NULL)
+    OR EXISTS (SELECT FROM pg_sequence AS s JOIN pg_class AS c ON c.oid = s.seqrelid
+                WHERE c.relnamespace <> 'pg_schemactl'::regnamespace
+                  AND pg_stat_get_xact_blocks_fetched(s.seqrelid) > 0)
+    OR EXISTS (SELECT FROM (VALUES ('pg_largeobject'::regclass),
+                                   ('pg_largeobject_metadata'::regclass)) AS l (oid)
+                WHERE pg_stat_get_xact_tuples_inserted(l.oid)
+                      + pg_stat_get_xact_tuples_updated(l.oid)
+                      + pg_stat_get_xact_tuples_deleted(l.oid) > 0),
     ARRAY(SELECT CASE WHEN e.objsubid <> 0 THEN 'column ' || e.objid || '.' || e.objsubid
                       ELSE 'relation ' || e.objid END
             FROM pg_schemactl.events AS e
-           WHERE e.n > %s AND e.dropped
+           WHERE e.n > {since} AND e.dropped
              AND e.object_type IN ('table', 'table column', 'materialized view', 'sequence',
                                    'foreign table', 'composite type column'))
 """
+
+# Set in each file's fresh session on a connection whose round trips ask (superuser only).
+COUNT_CALLS = "SET track_functions = 'all'"
 
 # A transaction's counts stay visible to the next ones until the session sends them, at most
 # once a second: asked for in each round trip, they go as it commits (PostgreSQL 15 and later;
@@ -125,7 +151,12 @@ def moved_past_schema(
     """Whether the round trip's transaction wrote rows or took sequence values, or dropped
     what held rows before it (``held``: whether the digest from before the up holds a catalog
     row), since event ``since``."""
-    row = conn.execute(MOVED, [since], prepare=False).fetchone()
+    with conn.cursor() as cur:
+        # SET LOCAL lasts until the caller rolls back to the state after the up, or the
+        # second up's fresh session resets it.
+        cur.execute(MOVED.format(since=int(since)).encode(), prepare=False)
+        cur.set_result(-1)
+        row = cur.fetchone()
     if row is None or row[0]:
         return True
     for dropped in row[1]:
@@ -143,9 +174,8 @@ def runs_code_on_ddl(migrations: Iterable[Migration]) -> bool:
 
 def _settled(statement: Statement) -> bool:
     text = statement.normalized
-    first = text.split(None, 1)[0] if text else ""
     return (
-        first in _SETTLED
+        _SETTLED.match(text) is not None
         and not _UNSETTLED.search(text)
         and not _CASTS_ROWS.search(text)
         and not _SERVER_WIDE.search(text)

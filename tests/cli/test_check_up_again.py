@@ -158,10 +158,67 @@ KEYWORD_COLUMN = (
 )
 
 
+# Functions of an earlier migration that a check constraint calls once (for the row id 1).
+EFFECTS = (
+    "CREATE TABLE seed (k int);\nINSERT INTO seed VALUES (1);\n"
+    "CREATE TABLE seen (k int PRIMARY KEY);\n"
+    "CREATE FUNCTION take() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN\n"
+    "    IF NOT EXISTS (SELECT FROM seed) THEN RAISE 'seed is gone'; END IF;\n"
+    "    TRUNCATE seed; RETURN true; END $$;\n"
+    "CREATE FUNCTION note() RETURNS boolean LANGUAGE sql SET track_counts = off\n"
+    "    AS $$ INSERT INTO seen VALUES (1) RETURNING true $$;\n"
+    "CREATE FUNCTION make_object() RETURNS boolean LANGUAGE sql\n"
+    "    AS $$ SELECT lo_create(4242) > 0 $$;\n"
+    "CREATE FUNCTION public.pg_stat_get_xact_function_calls(oid) RETURNS bigint\n"
+    "    LANGUAGE sql AS $$ SELECT NULL::bigint $$;",
+    "SELECT lo_unlink(4242) FROM pg_largeobject_metadata WHERE oid = 4242;\n"
+    "DROP FUNCTION public.pg_stat_get_xact_function_calls(oid);\n"
+    "DROP FUNCTION make_object();\nDROP FUNCTION note();\nDROP FUNCTION take();\n"
+    "DROP TABLE seen;\nDROP TABLE seed;",
+)
+
+
+def calls(function: str, down_first: str = "") -> tuple[str, str]:
+    return (
+        f"ALTER TABLE users ADD CONSTRAINT users_called CHECK (id > 1 OR {function}());",
+        f"{down_first}ALTER TABLE users DROP CONSTRAINT users_called;",
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "spec"),
     [
         ("a column given back empty", {"0001_users": USERS, "0002_required": REQUIRED_EMAIL}),
+        (
+            "an object no digest shows",
+            {
+                "0001_users": USERS,
+                "0002_publish": (
+                    "CREATE PUBLICATION users_out FOR TABLE users;",
+                    "COMMENT ON TABLE users IS NULL;",
+                ),
+            },
+        ),
+        (
+            "a function that truncates",
+            {"0001_users": USERS, "0002_effects": EFFECTS, "0003_take": calls("take")},
+        ),
+        (
+            "a function that writes rows it does not count",
+            {"0001_users": USERS, "0002_effects": EFFECTS, "0003_note": calls("note")},
+        ),
+        (
+            "a function that makes a large object",
+            {"0001_users": USERS, "0002_effects": EFFECTS, "0003_lo": calls("make_object")},
+        ),
+        (
+            "a down that puts its own functions first",
+            {
+                "0001_users": USERS,
+                "0002_effects": EFFECTS,
+                "0003_note": calls("note", "SET search_path = public, pg_catalog;\n"),
+            },
+        ),
         (
             "a check that takes a sequence's value",
             {"0001_users": USERS, "0002_calls": SEQUENCE_AT_ONE, "0003_first": FIRST_CALL},
