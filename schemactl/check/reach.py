@@ -78,7 +78,12 @@ _SETTLED = re.compile(
 # clock that is not the transaction's, chance, large objects, another database.
 _UNSETTLED = re.compile(
     r"\b(?:nextval|setval|random|clock_timestamp|statement_timestamp|timeofday"
-    r"|gen_random_uuid|uuid_generate_\w+|lo_\w+|dblink\w*|pg_read_\w+)\b",
+    r"|gen_random_uuid|uuid_generate_\w+|lo_\w+|dblink\w*|pg_read_\w+"
+    # built-ins whose effects outlive a rollback or reach past the database, or that change
+    # the settings (the counting among them) of what runs after them
+    r"|set_config|pg_create_\w+|pg_drop_replication_slot|pg_replication_\w+|pg_notify"
+    r"|pg_advisory\w*|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_switch_wal"
+    r"|pg_logical_emit_message|pg_promote|pg_stat_reset\w*|pg_file_\w+)\b",
     re.IGNORECASE,
 )
 
@@ -88,6 +93,18 @@ _UNSETTLED = re.compile(
 _CASTS_ROWS = re.compile(
     r"^alter\s+table\b.*\b(?:type|using)\b|^alter\s+type\b.*\battribute\b", re.DOTALL
 )
+
+# In either file: what evaluates an expression once, leaving no trace of what it called: a
+# table filled by a query, a partition's bounds that call a function (``normalized`` text,
+# where a call reads ``name (``).
+_EVALUATES_ONCE = re.compile(
+    r"^create\s+(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table\b.*\bas\s+"
+    r"(?:select|with|values|table|execute|\()",
+    re.DOTALL,
+)
+_BOUNDS = "for values"
+_NAME_BEFORE_PARENTHESIS = re.compile(r"([\w\"]+) \(")
+_BOUND_WORDS = frozenset({"in", "from", "to", "with"})
 
 # After the down, in the round trip's transaction, with the settings pinned (a file may have
 # put its own functions and operators first on the search path): whether a function of the
@@ -119,6 +136,32 @@ SELECT current_setting('track_counts')::boolean IS NOT TRUE
                                    'foreign table', 'composite type column'))
 """
 
+# Right after the up, with the settings pinned: whether it made what evaluates a function of
+# the migrations' for the rows there are (a default or generated column, a check, an index
+# expression, a materialized view's query: PostgreSQL inlines a plain SQL function into the
+# expression, and then no call is counted, nor is what a built-in inside it did), or a column
+# of a domain of theirs (whose default or check may do the same). Asked before the down,
+# which drops those again. The savepoint is where a known second up comes back to.
+CALLS_MADE = """
+SAVEPOINT schemactl_up;
+SET LOCAL search_path = pg_catalog, pg_temp;
+SELECT EXISTS (
+    SELECT FROM pg_depend AS d
+     WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid >= 16384
+       AND age(d.xmin) <= age(pg_current_xact_id()::xid)
+       AND (d.classid IN ('pg_attrdef'::regclass, 'pg_constraint'::regclass,
+                          'pg_class'::regclass)
+            OR d.classid = 'pg_rewrite'::regclass AND EXISTS (
+                SELECT FROM pg_rewrite AS r JOIN pg_class AS c ON c.oid = r.ev_class
+                 WHERE r.oid = d.objid AND c.relkind = 'm')))
+    OR EXISTS (
+    SELECT FROM pg_schemactl.events AS e
+      JOIN pg_attribute AS a ON a.attrelid = e.objid AND a.attnum > 0
+      JOIN pg_type AS t ON t.oid = a.atttypid
+     WHERE e.n > {since} AND NOT e.dropped AND e.classid = 'pg_class'::regclass
+       AND t.typtype = 'd' AND t.oid >= 16384)
+"""
+
 # Set in each file's fresh session on a connection whose round trips ask (superuser only).
 COUNT_CALLS = "SET track_functions = 'all'"
 
@@ -145,25 +188,38 @@ def up_again_follows(migration: Migration) -> bool:
     return all(_settled(s) for s in _statements(migration))
 
 
+def calls_made(conn: psycopg.Connection, since: int) -> bool:
+    """After the up (events since ``since``): takes the savepoint ``schemactl_up``, and tells
+    whether the up made what evaluates the migrations' own functions (see CALLS_MADE)."""
+    return _ask(conn, CALLS_MADE.format(since=int(since)))[0] is not False
+
+
 def moved_past_schema(
     conn: psycopg.Connection, since: int, held: Callable[[str, str], bool]
 ) -> bool:
     """Whether the round trip's transaction wrote rows or took sequence values, or dropped
     what held rows before it (``held``: whether the digest from before the up holds a catalog
     row), since event ``since``."""
-    with conn.cursor() as cur:
-        # SET LOCAL lasts until the caller rolls back to the state after the up, or the
-        # second up's fresh session resets it.
-        cur.execute(MOVED.format(since=int(since)).encode(), prepare=False)
-        cur.set_result(-1)
-        row = cur.fetchone()
-    if row is None or row[0]:
+    row = _ask(conn, MOVED.format(since=int(since)))
+    if row[0] is not False:
         return True
-    for dropped in row[1]:
+    dropped_keys = row[1]
+    assert isinstance(dropped_keys, list)
+    for dropped in dropped_keys:
         kind, key = dropped.split(" ")
         if held(kind, key) or (kind == "relation" and held("sequence", key)):
             return True
     return False
+
+
+def _ask(conn: psycopg.Connection, text: str) -> tuple[object, ...]:
+    """The last statement's row of ``text``. Its SET LOCAL lasts until the caller rolls back
+    to the state after the up, or the next file's fresh session resets it."""
+    with conn.cursor() as cur:
+        cur.execute(text.encode(), prepare=False)
+        cur.set_result(-1)
+        row = cur.fetchone()
+    return row if row is not None else (None,)
 
 
 def runs_code_on_ddl(migrations: Iterable[Migration]) -> bool:
@@ -178,8 +234,17 @@ def _settled(statement: Statement) -> bool:
         _SETTLED.match(text) is not None
         and not _UNSETTLED.search(text)
         and not _CASTS_ROWS.search(text)
+        and not _EVALUATES_ONCE.search(text)
+        and not _calls_in_bounds(text)
         and not _SERVER_WIDE.search(text)
         and not WRITES_CATALOGS.search(text)
+    )
+
+
+def _calls_in_bounds(text: str) -> bool:
+    at = text.find(_BOUNDS)
+    return at >= 0 and any(
+        name not in _BOUND_WORDS for name in _NAME_BEFORE_PARENTHESIS.findall(text, at)
     )
 
 

@@ -212,6 +212,24 @@ def calls(function: str, down_first: str = "") -> tuple[str, str]:
             {"0001_users": USERS, "0002_effects": EFFECTS, "0003_lo": calls("make_object")},
         ),
         (
+            "an inlined function that turns the counting off",
+            {
+                "0001_users": USERS,
+                "0002_effects": EFFECTS,
+                "0003_quiet": (
+                    "CREATE FUNCTION quiet() RETURNS int LANGUAGE sql"
+                    " AS $$ SELECT length(set_config('track_functions', 'none', false)) $$;",
+                    "DROP FUNCTION quiet();",
+                ),
+                "0004_hidden": (
+                    "ALTER TABLE users ADD COLUMN q int DEFAULT quiet();\n"
+                    "ALTER TABLE users ADD CONSTRAINT users_called CHECK (id > 1 OR note());",
+                    "ALTER TABLE users DROP CONSTRAINT users_called;\n"
+                    "ALTER TABLE users DROP COLUMN q;",
+                ),
+            },
+        ),
+        (
             "a down that puts its own functions first",
             {
                 "0001_users": USERS,

@@ -43,6 +43,7 @@ def migration(tmp_path: Path, up: str, down: str = "SELECT 1;") -> Migration:
         ("CREATE EXTENSION IF NOT EXISTS citext;", "DROP EXTENSION citext;"),
         ("ALTER TYPE mood ADD VALUE 'meh';", "COMMENT ON TYPE mood IS NULL;"),
         ("CREATE UNIQUE INDEX t_a ON t (a);", "DROP INDEX t_a;"),
+        ("CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1, 2);", "DROP TABLE p1;"),
         ("CREATE TEMP TABLE scratch (id int);", "RESET search_path;"),
         (
             "DROP VIEW v CASCADE;\nCREATE VIEW v AS SELECT 2 AS two;",
@@ -75,6 +76,10 @@ def test_statements_fixed_by_the_schema_and_rows_follow(tmp_path, up, down):
         "ALTER TABLE t ALTER COLUMN c TYPE bigint;",  # cast there and back: 1.4, 1, 1.0
         "ALTER TYPE pair ALTER ATTRIBUTE b TYPE bigint CASCADE;",
         "TRUNCATE t;",
+        "ALTER TABLE t ADD COLUMN c int DEFAULT length(set_config('a.b', 'c', false));",
+        "ALTER TABLE t ADD COLUMN c text DEFAULT pg_create_physical_replication_slot('s')::text;",
+        "CREATE TABLE copy AS SELECT * FROM t;",
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (pick());",
         "CREATE PUBLICATION p FOR TABLE t;",
         "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
         "CREATE STATISTICS st ON a, b FROM t;",
