@@ -80,6 +80,9 @@ ALTER EVENT TRIGGER {drop} ENABLE ALWAYS;
 """
 
 
+# What the names of the event triggers ``install`` puts on begin with.
+TRIGGER_PREFIX = "schemactl_touched_"
+
 _ALLOWED = """
 SELECT rolsuper AND coalesce(current_setting('event_triggers', true), 'on') <> 'off'
   FROM pg_roles WHERE rolname = current_user
@@ -101,7 +104,7 @@ def install(conn: psycopg.Connection[Any]) -> Tracking | None:
     superuser may) or the server has them turned off. ``conn`` must be idle (autocommit).
     """
     pid = conn.info.backend_pid
-    names = (f"schemactl_touched_{pid}_ddl", f"schemactl_touched_{pid}_drop")
+    names = (f"{TRIGGER_PREFIX}{pid}_ddl", f"{TRIGGER_PREFIX}{pid}_drop")
     triggers = sql.SQL(_TRIGGERS).format(
         ddl=sql.Identifier(names[0]), drop=sql.Identifier(names[1])
     )

@@ -8,10 +8,10 @@ reverse must return the database to its empty starting schema.
 
 The up again is not run where its outcome is already known: the down gave back the schema
 from before, the files hold only DDL that casts no rows and uses nothing whose value moves on
-its own, and the server saw no row written, no sequence value taken and nothing that held rows
-dropped (``check.reach``). It would meet exactly what the first up met, so the round trip
-comes back to the state after the first up instead. That third file was a third of a round
-trip's server time.
+its own, and the server saw no function of the migrations run or put in an expression, no
+sequence value taken and nothing that held rows dropped (``check.reach``). It would meet
+exactly what the first up met, so the round trip comes back to the state after the first up
+instead. That third file was a third of a round trip's server time.
 
 Findings share the lint's shape (rule id, severity, file, line), so one report and one exit
 code cover both halves.
@@ -41,12 +41,14 @@ from schemactl.catalog.load import load_schema
 from schemactl.catalog.model import SchemaModel
 from schemactl.catalog.touched import install
 from schemactl.check.reach import (
+    BACK_TO_UP,
     COUNT_CALLS,
     FLUSH_COUNTS,
     RENAMES,
     WRITES_CATALOGS,
     calls_made,
     moved_past_schema,
+    other_event_triggers,
     runs_code_on_ddl,
     server_wide,
     up_again_follows,
@@ -332,8 +334,7 @@ class RoundTrip:
                 return
         ready(True)
         if self.infer:
-            row = conn.execute(_OTHER_EVENT_TRIGGERS).fetchone()
-            self.infer = row is not None and not row[0]
+            self.infer = not other_event_triggers(conn)
         # On a database of ours, event triggers tell each digest what a step touched; put
         # on after the plain ups, which need no digest of their own.
         tracking = install(conn) if is_ours(self.url) else None
@@ -489,21 +490,11 @@ class RoundTrip:
         if m.down is not None:
             # Where the files allow it, the state after the up is kept, to come back to
             # instead of running the up again if the server agrees (see check.reach).
-            since = before.digest.mark
-            follows = (
-                self.infer
-                and since is not None
-                and up_again_follows(m)
-                and not calls_made(conn, since)
-            )
+            follows = self.infer and up_again_follows(m) and not calls_made(conn, before.digest)
             if self._apply_and_take(conn, m.down) != before.digest:
                 raise _Differs
-            if (
-                follows
-                and since is not None
-                and not moved_past_schema(conn, since, before.digest.holds)
-            ):
-                conn.execute(_BACK_TO_UP, prepare=False)
+            if follows and not moved_past_schema(conn, before.digest):
+                conn.execute(BACK_TO_UP, prepare=False)
                 self.digests.restore(after_up)
             else:
                 again = self._apply_and_take(conn, m.up)
@@ -946,17 +937,6 @@ _COUNTING: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
 
 
 _DOWN_FAILS = "the down file fails right after its up"
-
-# Event triggers the database had before the round trips (a lent scratch database, a template
-# that has them): they run code on every DDL statement.
-_OTHER_EVENT_TRIGGERS = (
-    "SELECT EXISTS (SELECT FROM pg_catalog.pg_event_trigger"
-    " WHERE evtname NOT LIKE 'schemactl\\_touched\\_%')"
-)
-
-# The way back to the state right after a round trip's up (check.reach.calls_made took the
-# savepoint), from its down.
-_BACK_TO_UP = "ROLLBACK TO SAVEPOINT schemactl_up; RELEASE SAVEPOINT schemactl_up"
 _UP_AGAIN_FAILS = "the up file fails after its down"
 
 

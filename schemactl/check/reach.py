@@ -8,25 +8,30 @@ The last decides whether a round trip's second up must run. The up ran on a stat
 gave back a state of equal digest. If the rows and sequences the up met are also as they
 were, the second up meets exactly what the first met, inside the same transaction (``now()``
 the same), and must do exactly what the first did: its outcome is known without running it.
-Two halves decide it. ``up_again_follows`` reads the files: only DDL on what a digest
+Three questions decide it. ``up_again_follows`` reads the files: only DDL on what a digest
 models, and session settings; nothing that writes rows itself or runs code (SELECT f(), DO),
-nothing that moves on its own (``nextval``, the clock, chance), no cast of a table's rows.
-``moved_past_schema`` asks the server, once the down has run, what DDL may still have done
-through what it calls (a default, a check, a domain, an operator): whether a function of the
-migrations ran (the session counts every call), a sequence's value was taken or a large
-object made, and whether a table, column, materialized view or sequence that held rows before
-the up was dropped (the down may give back its shape, never its rows). A built-in function
-with effects of its own that no count shows (an advisory lock, a notification) is what is
-left unseen, called from an inlined SQL function of the migrations.
+nothing that moves on its own or outlives a rollback (``nextval``, the clock, chance,
+``set_config``, replication slots), no cast of a table's rows. ``calls_made`` asks the server
+right after the up whether it made an expression that calls a function of the migrations
+(PostgreSQL inlines a plain SQL function there, and counts no call of it). ``moved_past_schema``
+asks, once the down has run, what DDL may still have done through what it calls (a default,
+a check, a domain, an operator): whether a function of the migrations ran (the session counts
+every call), a sequence's value was taken or a large object made, and whether a table,
+column, materialized view or sequence that held rows before the up was dropped (the down may
+give back its shape, never its rows). What is left unseen: a built-in with effects outside
+rows, sequences and large objects that the files' list of names does not hold, reached by an
+expression that calls no function of the migrations.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import psycopg
 
+from schemactl.catalog.digest import Digest
+from schemactl.catalog.touched import TRIGGER_PREFIX
 from schemactl.files.migrations import Migration, Script
 from schemactl.files.statements import Statement
 
@@ -162,6 +167,16 @@ SELECT EXISTS (
        AND t.typtype = 'd' AND t.oid >= 16384)
 """
 
+# From the down back to the state right after the up, where CALLS_MADE took its savepoint.
+BACK_TO_UP = "ROLLBACK TO SAVEPOINT schemactl_up; RELEASE SAVEPOINT schemactl_up"
+
+# Event triggers the database has beside schemactl's own (a lent scratch database, a template
+# that has them): they run code on every DDL statement.
+_OTHER_EVENT_TRIGGERS = f"""
+SELECT EXISTS (SELECT FROM pg_catalog.pg_event_trigger
+                WHERE NOT pg_catalog.starts_with(evtname, '{TRIGGER_PREFIX}'))
+"""
+
 # Set in each file's fresh session on a connection whose round trips ask (superuser only).
 COUNT_CALLS = "SET track_functions = 'all'"
 
@@ -188,26 +203,34 @@ def up_again_follows(migration: Migration) -> bool:
     return all(_settled(s) for s in _statements(migration))
 
 
-def calls_made(conn: psycopg.Connection, since: int) -> bool:
-    """After the up (events since ``since``): takes the savepoint ``schemactl_up``, and tells
-    whether the up made what evaluates the migrations' own functions (see CALLS_MADE)."""
-    return _ask(conn, CALLS_MADE.format(since=int(since)))[0] is not False
+def other_event_triggers(conn: psycopg.Connection) -> bool:
+    """Whether the database has event triggers that are not schemactl's."""
+    return _ask(conn, _OTHER_EVENT_TRIGGERS)[0] is not False
 
 
-def moved_past_schema(
-    conn: psycopg.Connection, since: int, held: Callable[[str, str], bool]
-) -> bool:
-    """Whether the round trip's transaction wrote rows or took sequence values, or dropped
-    what held rows before it (``held``: whether the digest from before the up holds a catalog
-    row), since event ``since``."""
-    row = _ask(conn, MOVED.format(since=int(since)))
+def calls_made(conn: psycopg.Connection, before: Digest) -> bool:
+    """Right after the up, on the state ``before`` was taken of: takes the savepoint that
+    BACK_TO_UP returns to, and tells whether the up made what evaluates the migrations' own
+    functions (see CALLS_MADE). True where the events are not recorded."""
+    if before.mark is None:
+        return True
+    return _ask(conn, CALLS_MADE.format(since=int(before.mark)))[0] is not False
+
+
+def moved_past_schema(conn: psycopg.Connection, before: Digest) -> bool:
+    """After the down: whether the round trip's transaction ran a function of the
+    migrations, took a sequence value or changed a large object, or dropped what held rows
+    in the state ``before`` was taken of. True where the events are not recorded."""
+    if before.mark is None:
+        return True
+    row = _ask(conn, MOVED.format(since=int(before.mark)))
     if row[0] is not False:
         return True
     dropped_keys = row[1]
     assert isinstance(dropped_keys, list)
     for dropped in dropped_keys:
         kind, key = dropped.split(" ")
-        if held(kind, key) or (kind == "relation" and held("sequence", key)):
+        if before.holds(kind, key) or (kind == "relation" and before.holds("sequence", key)):
             return True
     return False
 
